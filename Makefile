@@ -1,0 +1,30 @@
+# budgetopt: `make run` sets everything up and starts budgetopt; `make test` runs the whole test suite.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/budgetopt demo --out out/drenthe
+
+test: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/pytest
+	$(BIN)/pytest benchmarks --benchmark-disable -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+
+bench: $(STAMP)
+	$(BIN)/pytest benchmarks --benchmark-only --benchmark-sort=name
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .benchmarks

@@ -1,0 +1,1 @@
+"""Input side: data dictionary, typed instance tables, loaders, validation, generator."""

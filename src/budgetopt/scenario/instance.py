@@ -1,0 +1,50 @@
+"""The in-memory instance: one typed pandas table per data-dictionary table, plus the scenario."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field, replace
+
+import pandas as pd
+
+from budgetopt.scenario.params import Scenario
+
+
+@dataclass(frozen=True)
+class Instance:
+    """A validated instance.
+
+    ``tables`` maps a table name of the data dictionary to a frame with that table's columns in
+    canonical dtypes (ids ``str``, levels ``int``, amounts ``float``, flags ``bool``). Optional
+    tables that were not given are absent from the mapping.
+    """
+
+    tables: dict[str, pd.DataFrame]
+    scenario: Scenario = field(default_factory=Scenario)
+    source: str = ""
+
+    def has(self, name: str) -> bool:
+        """Whether the optional table ``name`` was given (and has rows)."""
+        return name in self.tables and len(self.tables[name]) > 0
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return self.tables[name]
+
+    def with_scenario(self, **changes: object) -> Instance:
+        """A copy with some scenario parameters changed (validated again by pydantic)."""
+        data = self.scenario.model_dump()
+        data.update(changes)
+        return replace(self, scenario=Scenario.model_validate(data))
+
+    @property
+    def sha256(self) -> str:
+        """SHA-256 of the canonical content (tables sorted by key, scenario as JSON)."""
+        digest = hashlib.sha256()
+        for name in sorted(self.tables):
+            frame = self.tables[name]
+            frame = frame.sort_values(list(frame.columns)).reset_index(drop=True)
+            digest.update(name.encode())
+            digest.update(frame.to_csv(index=False, float_format="%.12g").encode())
+        digest.update(json.dumps(self.scenario.model_dump(mode="json"), sort_keys=True).encode())
+        return digest.hexdigest()
