@@ -1,0 +1,1 @@
+"""Build, solve, extract, diagnose: the allocation model and its solver."""

@@ -1,0 +1,238 @@
+"""Hand a :class:`Program` to HiGHS (highspy) and keep it alive for warm re-solves."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+
+from budgetopt.optimisation.program import INF, MONEY_SCALE, Program
+from budgetopt.optimisation.status import SolveStatus
+
+_MS = highspy.HighsModelStatus
+_LIMITS = {_MS.kTimeLimit, _MS.kIterationLimit, _MS.kSolutionLimit, _MS.kObjectiveBound,
+           _MS.kObjectiveTarget, _MS.kMemoryLimit}
+_INTERRUPTS = {_MS.kInterrupt}
+if hasattr(_MS, "kHighsInterrupt"):
+    _INTERRUPTS.add(_MS.kHighsInterrupt)
+
+
+@dataclass
+class RawSolve:
+    """What one HiGHS run returned, in the program's (scaled, minimisation) terms."""
+
+    status: SolveStatus
+    highs_status: str
+    col_value: np.ndarray | None
+    row_value: np.ndarray | None
+    row_dual: np.ndarray | None
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    time_s: float
+    iterations: int
+    nodes: int = 0
+    message: str = ""
+    col_dual: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    """Solver options: time limit [s], relative MIP gap, LP algorithm ("auto", "simplex", "ipm")."""
+
+    time_limit_s: float = 60.0
+    mip_gap: float = 1e-4
+    algorithm: str = "auto"
+    threads: int = 0
+
+    def as_dict(self) -> dict[str, object]:
+        """Options as recorded in results."""
+        return {"time_limit_s": self.time_limit_s, "mip_gap": self.mip_gap,
+                "algorithm": self.algorithm, "threads": self.threads}
+
+
+def highs_version() -> str:
+    """The HiGHS version in use, e.g. ``1.16.0``."""
+    return highspy.Highs().version()
+
+
+class HighsSession:
+    """A live HiGHS model of a :class:`Program`: solve, change a bound or objective, re-solve warm."""
+
+    def __init__(self, program: Program, objective: str, options: SolveOptions | None = None,
+                 *, integer: bool = True) -> None:
+        self.program = program
+        self.options = options or SolveOptions()
+        self.objective = objective
+        self.highs = highspy.Highs()
+        self.highs.silent()
+        self._set_options()
+        self._pass(integer)
+        self.active = dict.fromkeys(program.blocks, True)
+        self.bounds = {f: (b.lower.copy(), b.upper.copy()) for f, b in program.blocks.items()}
+
+    # ------------------------------------------------------------------ set-up
+
+    def _set_options(self) -> None:
+        opts = self.options
+        h = self.highs
+        h.setOptionValue("time_limit", float(opts.time_limit_s))
+        h.setOptionValue("mip_rel_gap", float(opts.mip_gap))
+        if opts.threads:
+            h.setOptionValue("threads", int(opts.threads))
+        h.setOptionValue("solver", self._algorithm())
+
+    def _algorithm(self) -> str:
+        """Interior point suits max_quality, dual simplex the others (measured on this model)."""
+        if self.options.algorithm != "auto":
+            return self.options.algorithm
+        return "ipm" if self.objective == "max_quality" else "choose"
+
+    def _pass(self, integer: bool) -> None:
+        prog = self.program
+        matrix = prog.matrix()
+        lp = highspy.HighsLp()
+        lp.num_col_ = prog.num_cols
+        lp.num_row_ = prog.num_rows
+        lp.col_cost_ = prog.objectives[self.objective]
+        lp.col_lower_ = prog.col_lower
+        lp.col_upper_ = prog.col_upper
+        lp.row_lower_ = prog.row_lower
+        lp.row_upper_ = prog.row_upper
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = matrix.indptr
+        lp.a_matrix_.index_ = matrix.indices
+        lp.a_matrix_.value_ = matrix.data
+        self.has_integers = bool(integer and prog.integrality.any())
+        if self.has_integers:
+            lp.integrality_ = [
+                highspy.HighsVarType.kInteger if flag else highspy.HighsVarType.kContinuous
+                for flag in prog.integrality
+            ]
+        self.highs.passModel(lp)
+
+    # ------------------------------------------------------------------ changes
+
+    def set_budget(self, budget_eur: float | None) -> None:
+        """Change the budget row's bound (None: no budget)."""
+        upper = INF if budget_eur is None else budget_eur * MONEY_SCALE
+        self.bounds["budget"] = (np.array([-INF]), np.array([upper]))
+        if self.active["budget"]:
+            self.set_active("budget", True)
+
+    def set_objective(self, objective: str) -> None:
+        """Switch to another objective (a warm start remains)."""
+        cost = self.program.objectives[objective]
+        idx = np.arange(len(cost), dtype=np.int32)
+        self.highs.changeColsCost(len(cost), idx, cost)
+        self.objective = objective
+
+    def set_active(self, family: str, active: bool) -> None:
+        """Switch a constraint family on or off by relaxing its rows' bounds."""
+        block = self.program.blocks[family]
+        rows = np.arange(block.start, block.start + block.size, dtype=np.int32)
+        lower, upper = self.bounds[family]
+        if not active:
+            lower, upper = np.full(block.size, -INF), np.full(block.size, INF)
+        self.highs.changeRowsBounds(len(rows), rows, lower, upper)
+        self.active[family] = active
+
+    def fix_columns(self, columns: slice, values: np.ndarray) -> None:
+        """Fix a range of columns (e.g. contract decisions) at given values, as continuous."""
+        idx = np.arange(columns.start, columns.stop, dtype=np.int32)
+        self.highs.changeColsBounds(len(idx), idx, values, values)
+        kinds = np.full(len(idx), highspy.HighsVarType.kContinuous)
+        self.highs.changeColsIntegrality(len(idx), idx, kinds)
+        self.has_integers = False
+
+    def hold_optimal_face(self, raw: RawSolve, tol: float = 1e-9) -> None:
+        """Restrict the model to the optimal face of the last LP solve.
+
+        Columns with a nonzero reduced cost are fixed at their bound and rows with a nonzero
+        dual at their active bound. Every plan that remains satisfies complementary slackness
+        with the same duals, so it is exactly as good in the primary objective.
+        """
+        h = self.highs
+        values, col_dual = raw.col_value, raw.col_dual
+        cols = np.flatnonzero(np.abs(col_dual) > tol).astype(np.int32)
+        if len(cols):
+            h.changeColsBounds(len(cols), cols, values[cols], values[cols])
+        rows = np.flatnonzero(np.abs(raw.row_dual) > tol).astype(np.int32)
+        if len(rows):
+            h.changeRowsBounds(len(rows), rows, raw.row_value[rows], raw.row_value[rows])
+
+    # ------------------------------------------------------------------ run
+
+    def run(self, *, time_limit_s: float | None = None) -> RawSolve:
+        """Solve (warm when the model was solved before) and map the outcome."""
+        h = self.highs
+        if time_limit_s is not None:
+            h.setOptionValue("time_limit", float(time_limit_s))
+        started = time.perf_counter()
+        h.run()
+        elapsed = time.perf_counter() - started
+        model_status = h.getModelStatus()
+        info = h.getInfo()
+        if model_status == _MS.kUnboundedOrInfeasible:
+            model_status = self._disambiguate()
+        status = self._status(model_status, info)
+        raw = RawSolve(
+            status=status,
+            highs_status=h.modelStatusToString(model_status),
+            col_value=None, row_value=None, row_dual=None,
+            objective=None, bound=None, gap=None,
+            time_s=elapsed,
+            iterations=int(info.simplex_iteration_count) + int(info.ipm_iteration_count),
+            nodes=int(info.mip_node_count) if self.has_integers else 0,
+        )
+        if status.has_plan:
+            solution = h.getSolution()
+            raw.col_value = np.asarray(solution.col_value)
+            raw.row_value = np.asarray(solution.row_value)
+            if solution.dual_valid:
+                raw.row_dual = np.asarray(solution.row_dual)
+                raw.col_dual = np.asarray(solution.col_dual)
+            raw.objective = float(info.objective_function_value)
+            if self.has_integers:
+                raw.bound = float(info.mip_dual_bound)
+                raw.gap = float(info.mip_gap)
+            else:
+                raw.bound, raw.gap = raw.objective, 0.0
+        elif status == SolveStatus.TIME_LIMIT_NO_PLAN and self.has_integers:
+            raw.bound = float(info.mip_dual_bound)
+        return raw
+
+    def _disambiguate(self) -> highspy.HighsModelStatus:
+        """Re-run without presolve to tell infeasible from unbounded."""
+        h = self.highs
+        h.setOptionValue("presolve", "off")
+        h.run()
+        h.setOptionValue("presolve", "choose")
+        return h.getModelStatus()
+
+    def _status(self, model_status: highspy.HighsModelStatus, info: object) -> SolveStatus:
+        if model_status == _MS.kOptimal:
+            return SolveStatus.OPTIMAL
+        if model_status == _MS.kInfeasible:
+            return SolveStatus.INFEASIBLE
+        if model_status in (_MS.kUnbounded, _MS.kUnboundedOrInfeasible):
+            return SolveStatus.UNBOUNDED
+        feasible = int(getattr(info, "primal_solution_status", 0)) == 2
+        if model_status in _INTERRUPTS:
+            return SolveStatus.TIME_LIMIT_FEASIBLE if feasible else SolveStatus.INTERRUPTED
+        if model_status in _LIMITS:
+            return SolveStatus.TIME_LIMIT_FEASIBLE if feasible else SolveStatus.TIME_LIMIT_NO_PLAN
+        return SolveStatus.ERROR
+
+    def feasible(self) -> bool:
+        """Whether the active rows admit any plan (objective ignored)."""
+        saved = self.program.objectives[self.objective]
+        zero = np.zeros(len(saved))
+        idx = np.arange(len(saved), dtype=np.int32)
+        self.highs.changeColsCost(len(saved), idx, zero)
+        try:
+            return self.run().status.has_plan
+        finally:
+            self.highs.changeColsCost(len(saved), idx, saved)
