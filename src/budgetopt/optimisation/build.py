@@ -124,8 +124,10 @@ def build_arcs(instance: Instance, cells: pd.DataFrame) -> pd.DataFrame:
 
 def _group_rows(keys: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
     """Row number of each entry and the unique key table (sorted) of a grouping."""
-    codes, uniques = pd.MultiIndex.from_frame(keys).factorize(sort=True)
-    return codes.astype(np.int64), uniques.to_frame(index=False)
+    columns = list(keys.columns)
+    codes = keys.groupby(columns, sort=True).ngroup().to_numpy(np.int64)
+    uniques = keys.drop_duplicates().sort_values(columns).reset_index(drop=True)
+    return codes, uniques
 
 
 # --------------------------------------------------------------------------- the families

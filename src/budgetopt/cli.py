@@ -1,0 +1,221 @@
+"""The ``budgetopt`` command line: solve, frontier, validate, check, template, generate, export."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from budgetopt.errors import InstanceError
+
+REPO_MODELS = Path(__file__).resolve().parents[2] / "models"
+OBJECTIVES = click.Choice(["min_cost", "max_quality", "min_disruption"])
+LANGS = click.Choice(["nl", "en"])
+
+
+def _load(instance: str, overrides: dict[str, object], lang: str):
+    """Load and validate, or print every problem and exit 2 (nothing is written)."""
+    from budgetopt.scenario.io import load_instance
+
+    try:
+        return load_instance(Path(instance), scenario_overrides=overrides or None, lang=lang)
+    except InstanceError as error:
+        header = "invoer afgekeurd" if lang == "nl" else "input rejected"
+        click.echo(f"{header}: {len(error.problems)} problem(s) in {instance}", err=True)
+        for problem in error.problems:
+            click.echo(f"  - {problem.message(lang)}", err=True)
+        sys.exit(2)
+
+
+def _overrides(budget_cut: float | None, budget_eur: float | None, objective: str | None,
+               time_limit: float | None) -> dict[str, object]:
+    if budget_cut is not None and budget_eur is not None:
+        raise click.UsageError("give --budget-cut or --budget-eur, not both")
+    overrides: dict[str, object] = {}
+    if budget_cut is not None:
+        overrides["budget_cut"] = budget_cut
+    if budget_eur is not None:
+        overrides["budget_eur"] = budget_eur
+    if objective is not None:
+        overrides["objective"] = objective
+    if time_limit is not None:
+        overrides["time_limit_s"] = time_limit
+    return overrides
+
+
+@click.group()
+@click.version_option(package_name="budgetopt")
+def main() -> None:
+    """Allocate a youth-care region's demand across providers and care levels within budget."""
+
+
+@main.command()
+@click.argument("instance", type=click.Path(exists=True))
+@click.option("--budget-cut", type=float, help="Budget as a cut on the baseline cost, e.g. 0.15.")
+@click.option("--budget-eur", type=float, help="Budget in EUR per year.")
+@click.option("--objective", type=OBJECTIVES, help="What to optimise (default: the scenario's).")
+@click.option("--time-limit", type=float, help="Solver time limit in seconds.")
+@click.option("--out", "out", type=click.Path(file_okay=False), default="out", show_default=True,
+              help="Folder for result.json and allocation.csv.")
+@click.option("--lang", type=LANGS, default="en", show_default=True, help="Language of messages.")
+def solve(instance: str, budget_cut: float | None, budget_eur: float | None, objective: str | None,
+          time_limit: float | None, out: str, lang: str) -> None:
+    """Solve INSTANCE (CSV folder, .xlsx or .json) and write the plan to --out."""
+    data = _load(instance, _overrides(budget_cut, budget_eur, objective, time_limit), lang)
+    from budgetopt.optimisation.solve import solve_instance
+
+    result = solve_instance(data)
+    result.write(Path(out))
+    click.echo(_summary_line(result))
+    if result.has_plan:
+        for group in result.constraint_groups:
+            price = group.get("shadow_price")
+            if price:
+                click.echo(f"  binding: {group['label']}: {price['text']}")
+        return
+    click.echo(f"no plan: {result.message}", err=True)
+    sys.exit(1)
+
+
+def _summary_line(result) -> str:
+    k = result.kpis
+    if not result.has_plan:
+        return f"{result.status.value}: {result.message}"
+    parts = [f"{result.status.value}", f"cost EUR {k['total_cost_eur']:,.0f}"]
+    if k.get("budget_eur") is not None:
+        parts.append(f"budget EUR {k['budget_eur']:,.0f}")
+    if k.get("baseline_cost_eur") is not None:
+        parts.append(f"baseline EUR {k['baseline_cost_eur']:,.0f}")
+    if k.get("gap_closed_share") is not None:
+        parts.append(f"gap closed {k['gap_closed_share']:.0%}")
+    if k.get("average_quality") is not None:
+        parts.append(f"average quality {k['average_quality']:.3f}")
+    parts.append(f"stepped down {k.get('children_stepped_down', 0):,.0f}")
+    if k.get("children_moved") is not None:
+        parts.append(f"moved {k['children_moved']:,.0f}")
+    return "; ".join(parts)
+
+
+@main.command()
+@click.argument("instance", type=click.Path(exists=True))
+@click.option("--points", type=int, default=20, show_default=True)
+@click.option("--low", type=float, default=0.8, show_default=True, help="Lowest budget / baseline.")
+@click.option("--high", type=float, default=1.0, show_default=True, help="Highest budget / baseline.")
+@click.option("--objective", type=OBJECTIVES, help="Objective (default: the scenario's).")
+@click.option("--cold", is_flag=True, help="Rebuild and solve from scratch at every point.")
+@click.option("--out", type=click.Path(file_okay=False), default="out", show_default=True)
+@click.option("--lang", type=LANGS, default="en", show_default=True)
+def frontier(instance: str, points: int, low: float, high: float, objective: str | None,
+             cold: bool, out: str, lang: str) -> None:
+    """The best objective for a series of budgets (a warm model, one row changed per point)."""
+    data = _load(instance, {}, lang)
+    from budgetopt.optimisation.frontier import budget_frontier, frontier_budgets
+
+    try:
+        budgets = frontier_budgets(data, points, low, high)
+    except ValueError as error:
+        raise click.UsageError(str(error)) from error
+    table = budget_frontier(data, budgets, objective=objective, warm=not cold)
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    table.to_csv(folder / "frontier.csv", index=False, float_format="%.10g")
+    click.echo(table[["budget_eur", "status", "objective_value", "average_quality"]]
+               .to_string(index=False))
+    click.echo(f"total solve time {table['time_s'].sum():.3f} s; written to {folder / 'frontier.csv'}")
+
+
+@main.command()
+@click.argument("instance", type=click.Path(exists=True))
+@click.option("--lang", type=LANGS, default="en", show_default=True)
+def validate(instance: str, lang: str) -> None:
+    """Check INSTANCE against the data dictionary; list every problem."""
+    data = _load(instance, {}, lang)
+    counts = ", ".join(f"{name} {len(frame)}" for name, frame in sorted(data.tables.items()))
+    click.echo(("geldig" if lang == "nl" else "valid") + f": {counts}")
+
+
+@main.command()
+@click.argument("instance", type=click.Path(exists=True))
+@click.argument("allocation", type=click.Path(exists=True, dir_okay=False))
+@click.option("--lang", type=LANGS, default="en", show_default=True)
+def check(instance: str, allocation: str, lang: str) -> None:
+    """Recompute every rule of INSTANCE for a plan (ALLOCATION csv) without the optimiser."""
+    import pandas as pd
+
+    from budgetopt.check import check_plan
+
+    data = _load(instance, {}, lang)
+    plan = pd.read_csv(allocation, dtype={"municipality_id": str, "need_id": str, "provider_id": str})
+    unserved_path = Path(allocation).with_name("unserved.csv")
+    unserved = pd.read_csv(unserved_path, dtype={"municipality_id": str, "need_id": str}) \
+        if unserved_path.exists() else None
+    violations = check_plan(data, plan, unserved)
+    for violation in violations:
+        click.echo(f"  - [{violation.family}] {violation.key}: {violation.message}")
+    if violations:
+        click.echo(f"{len(violations)} violation(s)", err=True)
+        sys.exit(1)
+    click.echo("plan satisfies every rule")
+
+
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=False))
+def template(path: str) -> None:
+    """Write an empty, documented XLSX workbook to fill in."""
+    from budgetopt.scenario.template import write_template
+
+    write_template(Path(path))
+    click.echo(f"template written to {path}")
+
+
+@main.command()
+@click.argument("out", type=click.Path())
+@click.option("--municipalities", type=int, default=12, show_default=True)
+@click.option("--providers", type=int, default=30, show_default=True)
+@click.option("--needs", type=int, default=8, show_default=True)
+@click.option("--regions", type=int, default=None)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--procurement", is_flag=True, help="Add contract lots (the MIP variant).")
+def generate(out: str, municipalities: int, providers: int, needs: int, regions: int | None,
+             seed: int, procurement: bool) -> None:
+    """Write a seeded synthetic instance (CSV folder, .xlsx or .json by OUT's suffix)."""
+    from budgetopt.scenario.generate import generate_instance
+    from budgetopt.scenario.io import write_instance
+
+    data = generate_instance(municipalities, providers, n_needs=needs, seed=seed, regions=regions,
+                             procurement=procurement)
+    write_instance(data, Path(out))
+    click.echo(f"instance with {municipalities} municipalities and {providers} providers "
+               f"written to {out}")
+
+
+@main.command()
+@click.argument("instance", type=click.Path(exists=True))
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--objective", type=OBJECTIVES)
+def export(instance: str, path: str, objective: str | None) -> None:
+    """Write the model as an LP or MPS file (by PATH's suffix) through Pyomo."""
+    from budgetopt.optimisation.build import build_program
+    from budgetopt.optimisation.pyomo_model import export_model
+
+    data = _load(instance, {}, "en")
+    export_model(build_program(data), objective or data.scenario.objective.value, Path(path))
+    click.echo(f"model written to {path}")
+
+
+@main.command()
+@click.option("--region", default="drenthe", show_default=True, help="Example region in models/.")
+@click.option("--out", type=click.Path(file_okay=False), default="out/drenthe", show_default=True)
+def demo(region: str, out: str) -> None:
+    """Solve an example region with its own scenario and show what the plan does."""
+    from budgetopt.optimisation.solve import solve_instance
+
+    data = _load(str(REPO_MODELS / region), {}, "en")
+    result = solve_instance(data)
+    result.write(Path(out))
+    click.echo(f"{region}: {_summary_line(result)}")
+    click.echo(json.dumps({k: result.kpis.get(k) for k in (
+        "step_down_saving_eur", "provider_shift_saving_eur", "children_moved")}, indent=2))
+    click.echo(f"written to {out}/result.json and {out}/allocation.csv")

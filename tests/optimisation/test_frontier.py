@@ -1,0 +1,32 @@
+"""The budget frontier: one warm model, the same answers as cold solves, fewer iterations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from budgetopt.optimisation.frontier import budget_frontier, frontier_budgets
+from tests.conftest import load
+
+
+def test_warm_frontier_equals_cold_and_needs_fewer_iterations():
+    instance = load("drenthe", objective="max_quality")
+    budgets = frontier_budgets(instance, points=20, low=0.8, high=1.0)
+    warm = budget_frontier(instance, budgets, warm=True)
+    cold = budget_frontier(instance, budgets, warm=False)
+    assert list(warm["status"]) == list(cold["status"])
+    solved = warm["status"] == "optimal"
+    assert solved.sum() >= 10
+    assert np.allclose(warm.loc[solved, "objective_value"], cold.loc[solved, "objective_value"],
+                       rtol=1e-7)
+    assert warm["iterations"].sum() < cold["iterations"].sum()
+    quality = warm.loc[solved, "objective_value"].to_numpy()
+    assert np.all(np.diff(quality) >= -1e-7)
+    assert (warm.loc[solved, "total_cost_eur"] <= warm.loc[solved, "budget_eur"] * (1 + 1e-9)).all()
+
+
+def test_frontier_needs_a_baseline_for_shares():
+    instance = load("tiny/max_quality")
+    budgets = frontier_budgets(instance, points=3)
+    table = budget_frontier(instance, budgets)
+    assert table["budget_eur"].tolist() == pytest.approx([800.0, 900.0, 1000.0])
