@@ -147,7 +147,9 @@ def _unit_prices(instance: Instance, frame: pd.DataFrame, level: str) -> pd.Seri
         regions = instance["municipalities"][[M, "region"]].drop_duplicates(M)
         regions = regions.loc[regions["region"].notna()].astype({"region": str})
         m_price = keys.merge(by_m, on=[M, *OFFER], how="left")["cost_eur"]
-        r_price = keys.merge(regions, on=M, how="left").merge(by_r, on=["region", *OFFER], how="left")
+        r_price = keys.merge(regions, on=M, how="left").merge(
+            by_r, on=["region", *OFFER], how="left"
+        )
         price = m_price.combine_first(r_price["cost_eur"]).combine_first(price)
     return pd.Series(price.to_numpy(dtype=float) * instance.scenario.price_index, index=frame.index)
 
@@ -213,7 +215,9 @@ def _read_allocation(allocation: pd.DataFrame) -> tuple[pd.DataFrame, list[Viola
     level, l_ok = _as_level(x[L])
     bad = x.loc[~(k_ok & l_ok)]
     problems = [
-        Violation("domain", key, float("nan"), float("nan"), f"{key}: a level is not a whole number.")
+        Violation(
+            "domain", key, float("nan"), float("nan"), f"{key}: a level is not a whole number."
+        )
         for key in _arc_keys(bad)
     ]
     x = x.loc[k_ok & l_ok].copy()
@@ -387,7 +391,9 @@ def _domain(plan: _Plan) -> list[Violation]:
         _arc_keys(bad),
         "steps",
         "depth",
-        lambda k, a, b: f"{k}: served {a:.0f} level(s) lighter than indicated; at most {b:.0f} allowed.",
+        lambda k, a, b: (
+            f"{k}: served {a:.0f} level(s) lighter than indicated; at most {b:.0f} allowed."
+        ),
     )
 
     dup = x.loc[x.duplicated(ARC, keep=False)]
@@ -419,7 +425,9 @@ def _price(plan: _Plan) -> list[Violation]:
         _arc_keys(bad),
         "cost_eur",
         "expected",
-        lambda k, a, b: f"{k}: cost is {_eur(a)}, but the children at the contract price cost {_eur(b)}.",
+        lambda k, a, b: (
+            f"{k}: cost is {_eur(a)}, but the children at the contract price cost {_eur(b)}."
+        ),
     )
 
     offers = plan.instance["offers"][[*OFFER, "quality"]].drop_duplicates(OFFER)
@@ -441,14 +449,18 @@ def _coverage(plan: _Plan) -> list[Violation]:
     """Served + unserved = D'[m,n,k] for every demand, allocated or unserved cell; no unserved
     children unless waiting lists are allowed."""
     x = plan.x.assign(absolute=np.abs(plan.x["children"]))
-    served = x.groupby(CELL, as_index=False).agg(served=("children", "sum"), served_abs=("absolute", "sum"))
-    cells = plan.demand.merge(served, on=CELL, how="outer")
-    cells = cells.merge(plan.unserved.rename(columns={"children": "unserved"}), on=CELL, how="outer").fillna(
-        {"demand": 0.0, "served": 0.0, "served_abs": 0.0, "unserved": 0.0}
+    served = x.groupby(CELL, as_index=False).agg(
+        served=("children", "sum"), served_abs=("absolute", "sum")
     )
+    cells = plan.demand.merge(served, on=CELL, how="outer")
+    cells = cells.merge(
+        plan.unserved.rename(columns={"children": "unserved"}), on=CELL, how="outer"
+    ).fillna({"demand": 0.0, "served": 0.0, "served_abs": 0.0, "unserved": 0.0})
     cells["lhs"] = cells["served"] + cells["unserved"]
     scale = cells["served_abs"] + np.abs(cells["unserved"]) + np.abs(cells["demand"])
-    off = _violated(cells["lhs"], cells["demand"], scale) | _violated(cells["demand"], cells["lhs"], scale)
+    off = _violated(cells["lhs"], cells["demand"], scale) | _violated(
+        cells["demand"], cells["lhs"], scale
+    )
     bad = cells.loc[off]
     out = _emit(
         "coverage",
@@ -469,7 +481,9 @@ def _coverage(plan: _Plan) -> list[Violation]:
             _cell_keys(bad),
             "unserved",
             "zero",
-            lambda k, a, b: f"{k}: {_num(a)} children left unserved, but waiting lists are not allowed.",
+            lambda k, a, b: (
+                f"{k}: {_num(a)} children left unserved, but waiting lists are not allowed."
+            ),
         )
     return out
 
@@ -495,7 +509,9 @@ def _step_down(plan: _Plan) -> list[Violation]:
         _cell_keys(bad),
         "stepped",
         "rhs",
-        lambda k, a, b: f"{k}: {_num(a)} children served lighter than indicated; at most {_num(b)} allowed.",
+        lambda k, a, b: (
+            f"{k}: {_num(a)} children served lighter than indicated; at most {_num(b)} allowed."
+        ),
     )
 
 
@@ -539,7 +555,9 @@ def _offer_capacity(plan: _Plan) -> list[Violation]:
         keys,
         "lhs",
         "capacity_children",
-        lambda k, a, b: f"offer {k}: {_num(a)} children allocated, above its capacity of {_num(b)}.",
+        lambda k, a, b: (
+            f"offer {k}: {_num(a)} children allocated, above its capacity of {_num(b)}."
+        ),
     )
 
 
@@ -558,7 +576,9 @@ def _budget(plan: _Plan) -> list[Violation]:
         ["region"] * len(bad),
         "lhs",
         "rhs",
-        lambda k, a, b: f"the plan costs {_eur(a)} (contract costs included), above the budget of {_eur(b)}.",
+        lambda k, a, b: (
+            f"the plan costs {_eur(a)} (contract costs included), above the budget of {_eur(b)}."
+        ),
     )
 
 
@@ -589,7 +609,8 @@ def _quality_floor(plan: _Plan) -> list[Violation]:
         "average",
         "q_min",
         lambda k, a, b: (
-            f"{k}: the served children's average quality is {_num(a)}, below the floor of {_num(b)}."
+            f"{k}: the served children's average quality is {_num(a)}, "
+            f"below the floor of {_num(b)}."
         ),
     )
 
@@ -610,7 +631,9 @@ def _continuity(plan: _Plan) -> list[Violation]:
     mu = plan.instance.scenario.continuity_max_moved_share
     if mu is None or plan.baseline is None:
         return []
-    rows = _moved(plan, plan.baseline).groupby(M, as_index=False).agg(w=("w", "sum"), x0=("x0", "sum"))
+    rows = (
+        _moved(plan, plan.baseline).groupby(M, as_index=False).agg(w=("w", "sum"), x0=("x0", "sum"))
+    )
     rows["rhs"] = mu * rows["x0"]
     bad = rows.loc[_violated(rows["w"], rows["rhs"], rows["w"] + np.abs(rows["rhs"]))]
     return _emit(
@@ -619,7 +642,9 @@ def _continuity(plan: _Plan) -> list[Violation]:
         [f"municipality {m}" for m in bad[M]],
         "w",
         "rhs",
-        lambda k, a, b: f"{k}: {_num(a)} children moved away from their provider; at most {_num(b)} allowed.",
+        lambda k, a, b: (
+            f"{k}: {_num(a)} children moved away from their provider; at most {_num(b)} allowed."
+        ),
     )
 
 
@@ -747,7 +772,9 @@ def _municipality_budget(plan: _Plan) -> list[Violation]:
         [f"municipality {m}" for m in bad[M]],
         "lhs",
         "rhs",
-        lambda k, a, b: f"{k}: care costs {_eur(a)}, above its budget share with tolerance of {_eur(b)}.",
+        lambda k, a, b: (
+            f"{k}: care costs {_eur(a)}, above its budget share with tolerance of {_eur(b)}."
+        ),
     )
 
 
@@ -781,7 +808,9 @@ def _min_contract_volume(plan: _Plan) -> list[Violation]:
         [f"{p}/{n}" for p, n in zip(bad[P], bad[N], strict=True)],
         "children",
         "rhs",
-        lambda k, a, b: f"lot {k}: {_num(a)} children contracted, below the minimum volume of {_num(b)}.",
+        lambda k, a, b: (
+            f"lot {k}: {_num(a)} children contracted, below the minimum volume of {_num(b)}."
+        ),
     )
 
 

@@ -502,7 +502,9 @@ def test_municipality_floor_overrides_the_scenario_floor() -> None:
     tables = base_tables()
     set_value("municipalities", {"municipality_id": "GM01"}, "quality_floor", 0.5)(tables)
     instance = make_instance(tables, **{**BASE_SCENARIO, "quality_floor": 0.85})
-    assert keys(check_plan(instance, allocation(BASE_PLAN))) == [("quality_floor", "municipality GM02")]
+    assert keys(check_plan(instance, allocation(BASE_PLAN))) == [
+        ("quality_floor", "municipality GM02")
+    ]
 
 
 def test_municipality_without_served_children_passes_the_quality_floor() -> None:
@@ -535,7 +537,9 @@ def test_families_switched_off_report_nothing() -> None:
     assert check_plan(instance, allocation(BASE_PLAN)) == []
     tables = base_tables()
     set_value("providers", {"provider_id": "PA"}, "capacity_children", 1.0)(tables)
-    set_value("offers", {"provider_id": "PB", "need_id": "FAM", "level": 1}, "capacity_children", 1.0)(tables)
+    set_value(
+        "offers", {"provider_id": "PB", "need_id": "FAM", "level": 1}, "capacity_children", 1.0
+    )(tables)
     capped = make_instance(tables, max_step_down_levels=1)
     assert {v.family for v in check_plan(capped, allocation(BASE_PLAN))} == {
         "provider_capacity",
@@ -645,7 +649,9 @@ def test_absent_access_table_means_every_provider_serves_everyone() -> None:
     instance = make_instance(tables, **BASE_SCENARIO)
     assert not instance.has("access")
     assert check_plan(instance, allocation(rows)) == []
-    assert keys(check_plan(base_instance(), allocation(rows))) == [("domain", "GM02/GGZ/level 1→1/PC")]
+    assert keys(check_plan(base_instance(), allocation(rows))) == [
+        ("domain", "GM02/GGZ/level 1→1/PC")
+    ]
 
 
 def test_without_baseline_continuity_and_alliance_are_off() -> None:
