@@ -408,7 +408,7 @@ def _check_references(table: ParsedTable, parsed: dict[str, ParsedTable],
             continue
         target_table, target_column = column.references.split(".")
         target = parsed.get(target_table)
-        if target is None or target_column in target.missing:
+        if target is None or target.invalid.get(target_column):
             continue
         allowed = target.ids(target_column)
         if target_column == "level":
