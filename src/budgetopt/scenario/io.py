@@ -23,6 +23,7 @@ import pandas as pd
 
 from budgetopt.scenario.dictionary import SCALARS_SHEET, SCENARIO_TABLE, TABLES
 from budgetopt.scenario.instance import Instance
+from budgetopt.scenario.messages import LANGUAGES
 from budgetopt.scenario.validate import (
     Origin,
     Problem,
@@ -50,8 +51,10 @@ def load_instance(
     top of the file's scenario; an override of ``budget_cut`` drops the file's ``budget_eur``
     and vice versa. Raises ``InstanceError`` listing every problem, its message in ``lang``.
     """
-    raw = read_raw(path)
-    return build_instance(raw, scenario_overrides, lang)
+    if lang not in LANGUAGES:
+        msg = f"lang must be one of {', '.join(LANGUAGES)}, not {lang!r}"
+        raise ValueError(msg)
+    return build_instance(read_raw(path), scenario_overrides, lang)
 
 
 def read_raw(path: str | Path) -> RawInstance:

@@ -182,7 +182,8 @@ def data_format_markdown() -> str:
         "point or a decimal comma; `.` or `,` as thousands separator is read when the other "
         "mark is the decimal (`1.234,56`, `1,234.56`). A lone `1.500` is fifteen hundred in a "
         "`;`-separated file and one and a half elsewhere, unless other cells of the column "
-        "show which mark is the decimal (`0.75` or `0,75`).",
+        "show which mark is the decimal (`0.75` or `0,75`). Spaces and a euro sign are "
+        "ignored; `72%` is 0.72.",
         "An empty optional table (header only) counts as absent. Blank cells of an optional "
         "column take the default, or stay empty (no value: e.g. unlimited capacity).", "",
         "## Tables", "",

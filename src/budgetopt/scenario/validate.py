@@ -135,6 +135,11 @@ _DOT_DECIMAL = re.compile(r"[+-]?[\d,]*\d\.\d+")
 _SPACES = re.compile(r"[\s\u00a0\u202f]+")
 
 
+def _compact(text: str) -> str:
+    """Text of a number without spaces, a euro sign or a percent sign."""
+    return _SPACES.sub("", text).strip("€").removesuffix("%").strip("€")
+
+
 def _grouped(text: str, sep: str) -> bool:
     return re.fullmatch(rf"[+-]?[1-9]\d{{0,2}}(\{sep}\d{{3}})+", text) is not None
 
@@ -178,7 +183,7 @@ def decimal_style(texts: Iterable[str], *, dutch: bool) -> str:
     """
     comma = dot = False
     for text in texts:
-        compact = _SPACES.sub("", text)
+        compact = _compact(text)
         if _COMMA_DECIMAL.fullmatch(compact) and compact.count(",") == 1:
             comma = comma or not (_grouped(compact, ",") and "." not in compact)
         elif _DOT_DECIMAL.fullmatch(compact) and compact.count(".") == 1:
@@ -193,10 +198,12 @@ def decimal_style(texts: Iterable[str], *, dutch: bool) -> str:
 def parse_number(text: str, style: str = "dot") -> float | None:
     """A number from text in English or Dutch notation; ``None`` when it is not one.
 
-    ``1.234,56``, ``1,234.56``, ``0,75`` and ``1e-3`` are read; with ``style="comma"`` a lone
-    ``1.500`` is fifteen hundred, with ``style="dot"`` a lone ``1,500`` is one and a half.
+    ``1.234,56``, ``1,234.56``, ``0,75``, ``1e-3``, ``€ 780`` and ``72%`` (0.72) are read.
+    With ``style="comma"`` a lone ``1.500`` is fifteen hundred and ``1,500`` one and a half;
+    with ``style="dot"`` the other way round.
     """
-    s = _SPACES.sub("", text)
+    percent = text.strip().endswith("%")
+    s = _compact(text)
     if not s:
         return None
     if "." in s and "," in s:
@@ -215,7 +222,7 @@ def parse_number(text: str, style: str = "dot") -> float | None:
         s = s.replace(".", "") if _grouped(s, ".") else "x"
     if not _PLAIN.fullmatch(s):
         return None
-    return float(s)
+    return float(s) / 100 if percent else float(s)
 
 
 def parse_bool(value: Any) -> bool | None:
@@ -303,6 +310,16 @@ class ParsedTable:
             for c in columns
         )
 
+    def usable_rows(self, columns: Iterable[str]) -> list[int]:
+        """Indices of the rows whose ``columns`` are all given and valid."""
+        mask = np.ones(len(self), dtype=bool)
+        for c in columns:
+            mask &= np.fromiter((v is not None for v in self.values[c]), bool, len(self))
+            bad = self.invalid.get(c)
+            if bad:
+                mask[list(bad)] = False
+        return np.flatnonzero(mask).tolist()
+
     def ids(self, column: str) -> set[Any]:
         """The usable values of a column."""
         return {v for i, v in enumerate(self.values[column])
@@ -325,30 +342,40 @@ def _match_header(raw: RawTable, spec: Table, problems: list[Problem]) -> dict[s
     return positions
 
 
+def _judge_cell(cell: Any, column: Column, style: str) -> tuple[Any, str | None]:
+    """(value, problem code) of one cell; blank cells give the code ``blank``."""
+    if is_blank(cell):
+        return column.default, "blank"
+    value, code = _parse_cell(cell, column.type, style)
+    if code is None and column.type in ("int", "float"):
+        code = _range_code(column.bounds, value)
+    return (None if code and code.startswith("bad_") else value), code
+
+
 def _parse_column(table: ParsedTable, column: Column, cells: list[Any], dutch: bool,
                   problems: list[Problem]) -> list[Any]:
-    texts = (c for c in cells if isinstance(c, str))
+    texts = {c for c in cells if isinstance(c, str)}
     style = decimal_style(texts, dutch=dutch) if column.type in ("int", "float") else "dot"
+    seen: dict[tuple[type, Any], tuple[Any, str | None]] = {}
     parsed: list[Any] = []
     for index, cell in enumerate(cells):
-        if is_blank(cell):
-            if column.required:
-                problems.append(table.problem("empty_cell", index, column.name))
-                table.mark(column.name, index)
-            parsed.append(column.default)
+        key = (type(cell), cell)
+        try:
+            value, code = seen[key]
+        except KeyError:
+            value, code = seen[key] = _judge_cell(cell, column, style)
+        except TypeError:
+            value, code = _judge_cell(cell, column, style)
+        parsed.append(value)
+        if code is None or (code == "blank" and not column.required):
             continue
-        value, code = _parse_cell(cell, column.type, style)
-        if code is None and column.type in ("int", "float"):
-            code = _range_code(column.bounds, value)
-            expected = column.bounds.text()
+        if code == "blank":
+            problems.append(table.problem("empty_cell", index, column.name))
         else:
-            expected = ""
-        if code is not None:
+            expected = column.bounds.text() if code in ("negative", "out_of_range") else ""
             problems.append(table.problem(code, index, column.name, expected=expected,
                                           found=text_of(cell)))
-            table.mark(column.name, index)
-            value = None if code.startswith("bad_") else value
-        parsed.append(value)
+        table.mark(column.name, index)
     return parsed
 
 
@@ -382,9 +409,7 @@ def _check_keys(table: ParsedTable, problems: list[Problem]) -> None:
     required = [c for c in key if table.spec.column(c).required]
     first: dict[tuple[Any, ...], int] = {}
     columns = [table.values[c] for c in key]
-    for index in range(len(table)):
-        if not table.usable(index, required):
-            continue
+    for index in table.usable_rows(required):
         value = tuple(col[index] for col in columns)
         if value in first:
             found = ", ".join(text_of(v) for v in value if v is not None)
@@ -469,10 +494,10 @@ def _taint(table: ParsedTable | None, columns: list[str], extra: Iterable[str] =
     """Patterns (None = any) of rows whose ``columns`` or ``extra`` cells are unusable."""
     if table is None:
         return _Taint([])
-    watched = [*columns, *extra]
+    good = set(table.usable_rows([*columns, *extra]))
     patterns = []
     for index in range(len(table)):
-        if table.usable(index, watched):
+        if index in good:
             continue
         patterns.append(tuple(table.values[c][index] if table.usable(index, [c]) else None
                               for c in columns))
@@ -481,16 +506,14 @@ def _taint(table: ParsedTable | None, columns: list[str], extra: Iterable[str] =
 
 def _offer_set(offers: ParsedTable) -> set[tuple[Any, Any, Any]]:
     cols = ("provider_id", "need_id", "level")
-    return {tuple(offers.values[c][i] for c in cols)
-            for i in range(len(offers)) if offers.usable(i, cols)}
+    return {tuple(offers.values[c][i] for c in cols) for i in offers.usable_rows(cols)}
 
 
 def _access_pairs(access: ParsedTable | None) -> set[tuple[Any, Any]] | None:
     if access is None or len(access) == 0:
         return None
     cols = ("municipality_id", "provider_id")
-    return {tuple(access.values[c][i] for c in cols)
-            for i in range(len(access)) if access.usable(i, cols)}
+    return {tuple(access.values[c][i] for c in cols) for i in access.usable_rows(cols)}
 
 
 def _servable(offers: set[tuple[Any, Any, Any]], access: set[tuple[Any, Any]] | None
@@ -516,8 +539,8 @@ def _check_unservable(parsed: dict[str, ParsedTable], depth: int,
                           ["municipality_id"], ["provider_id"])
     cols = ("municipality_id", "need_id", "level", "children")
     candidates = [
-        i for i in range(len(demand))
-        if demand.usable(i, cols) and demand.values["children"][i] > 0
+        i for i in demand.usable_rows(cols)
+        if demand.values["children"][i] > 0
         and (demand.values["need_id"][i],) not in offer_taint
         and (demand.values["municipality_id"][i],) not in access_taint
     ]
@@ -559,9 +582,7 @@ def _check_baseline_rows(parsed: dict[str, ParsedTable], problems: list[Problem]
     access = _access_pairs(access_table)
     access_taint = _taint(access_table, ["municipality_id", "provider_id"])
     cols = ("municipality_id", "need_id", "level", "provider_id")
-    for i in range(len(baseline)):
-        if not baseline.usable(i, cols):
-            continue
+    for i in baseline.usable_rows(cols):
         m, n, k, p = (baseline.values[c][i] for c in cols)
         if (p, n, k) not in offered and (p, n, k) not in offer_taint:
             problems.append(baseline.problem("baseline_not_offered", i, "provider_id",
@@ -575,9 +596,7 @@ def _totals(table: ParsedTable) -> dict[tuple[Any, ...], tuple[float, int]]:
     """Children per (municipality, need, level) and the first row index of each."""
     cols = ("municipality_id", "need_id", "level")
     totals: dict[tuple[Any, ...], tuple[float, int]] = {}
-    for i in range(len(table)):
-        if not table.usable(i, (*cols, "children")):
-            continue
+    for i in table.usable_rows((*cols, "children")):
         key = tuple(table.values[c][i] for c in cols)
         total, first = totals.get(key, (0.0, i))
         totals[key] = (total + table.values["children"][i], first)
