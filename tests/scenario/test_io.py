@@ -280,3 +280,14 @@ def test_garbage_xlsx_is_reported_not_raised(tmp_path: Path) -> None:
         load_instance(path)
     assert [(p.code, p.file) for p in caught.value.problems] == [("unreadable_file",
                                                                   "broken.xlsx")]
+
+
+def test_zip_bomb_is_refused_before_unpacking(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    path = to_xlsx_by_hand(VALID, tmp_path / "instance.xlsx")
+    monkeypatch.setattr("budgetopt.scenario.io.MAX_XLSX_UNPACKED_MB", 0.001)
+    with pytest.raises(InstanceError) as caught:
+        load_instance(path)
+    [problem] = caught.value.problems
+    assert problem.code == "unreadable_file"
+    assert "MB unpacked" in problem.found

@@ -35,7 +35,8 @@ from budgetopt.scenario.validate import (
 )
 
 SCENARIO_FILE = "scenario.toml"
-SUPPORTED_SUFFIXES = (".xlsx", ".json")
+MAX_XLSX_PARTS = 1000
+MAX_XLSX_UNPACKED_MB = 500
 _DELIMITERS = (",", ";", "\t")
 
 
@@ -190,10 +191,15 @@ def read_xlsx(path: Path) -> RawInstance:
     from openpyxl import load_workbook
 
     raw = RawInstance(source=str(path), format="xlsx", file=path.name)
+    workbook = None
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
+        reason = _oversize(path)
+        if not reason:
+            workbook = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, OSError, KeyError, ValueError) as error:
-        raw.problems.append(Problem("unreadable_file", path.name, found=str(error)))
+        reason = str(error) or type(error).__name__
+    if workbook is None:
+        raw.problems.append(Problem("unreadable_file", path.name, found=reason))
         raw.fatal = True
         return raw
     try:
@@ -208,6 +214,18 @@ def read_xlsx(path: Path) -> RawInstance:
     finally:
         workbook.close()
     return raw
+
+
+def _oversize(path: Path) -> str:
+    """Why a workbook is too big to open safely (a zip bomb), or ``""``."""
+    with zipfile.ZipFile(path) as archive:
+        parts = archive.infolist()
+    unpacked = sum(p.file_size for p in parts) / 1e6
+    if len(parts) > MAX_XLSX_PARTS:
+        return f"{len(parts)} parts > {MAX_XLSX_PARTS}"
+    if unpacked > MAX_XLSX_UNPACKED_MB:
+        return f"{unpacked:.0f} MB unpacked > {MAX_XLSX_UNPACKED_MB} MB"
+    return ""
 
 
 def _sheet_rows(values: list[list[Any]]) -> tuple[list[Any], list[tuple[int, list[Any]]]]:
