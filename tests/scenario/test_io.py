@@ -210,6 +210,12 @@ def test_budget_override_replaces_the_other_budget(valid_dir: Path) -> None:
     assert (by_cut.scenario.budget_eur, by_cut.scenario.budget_cut) == (None, 0.15)
 
 
+def test_switching_one_budget_off_keeps_the_other(valid_dir: Path) -> None:
+    (valid_dir / "scenario.toml").write_text("budget_eur = 1e7\n")
+    instance = load_instance(valid_dir, scenario_overrides={"budget_cut": None})
+    assert (instance.scenario.budget_eur, instance.scenario.budget_cut) == (1e7, None)
+
+
 def test_override_none_switches_a_parameter_off(valid_dir: Path) -> None:
     instance = load_instance(valid_dir, scenario_overrides={"step_down_share": None,
                                                             "max_step_down_levels": None})

@@ -679,7 +679,7 @@ def _apply_overrides(given: dict[str, tuple[Any, Origin]], overrides: Mapping[st
             problems.append(_scenario_problem("unknown_parameter", name, origin, found=name))
             continue
         other = exclusive.get(name)
-        if other in given and given[other][1].file != OVERRIDES_FILE:
+        if value is not None and other in given and given[other][1].file != OVERRIDES_FILE:
             del given[other]
         if value is None:
             given.pop(name, None)
