@@ -37,7 +37,8 @@ def test_solve_drenthe_at_a_15_percent_cut(tmp_path):
     assert all(key in result for key in REQUIRED)
     assert result["status"] == "optimal"
     assert result["total_cost_eur"] <= result["budget_eur"] * (1 + 1e-9)
-    assert result["solver"]["name"] == "HiGHS" and result["solver"]["version"]
+    assert result["solver"]["name"] == "HiGHS"
+    assert result["solver"]["version"]
     assert len(result["input_sha256"]) == 64
     assert any(g.get("shadow_price") for g in result["constraint_groups"])
     instance = load("drenthe", budget_cut=0.15)
@@ -66,10 +67,12 @@ def test_bad_input_is_rejected_and_nothing_is_written(tmp_path):
     out = tmp_path / "out"
     proc = run("solve", str(broken), "--out", str(out), "--lang", "nl")
     assert proc.returncode == 2
-    assert "demand.csv" in proc.stderr and "children" in proc.stderr
+    assert "demand.csv" in proc.stderr
+    assert "children" in proc.stderr
     assert not out.exists()
     proc = run("validate", str(broken))
-    assert proc.returncode == 2 and "demand.csv" in proc.stderr
+    assert proc.returncode == 2
+    assert "demand.csv" in proc.stderr
 
 
 def test_frontier_template_generate_and_check(tmp_path):
@@ -77,11 +80,13 @@ def test_frontier_template_generate_and_check(tmp_path):
                "--out", str(tmp_path / "f"))
     assert proc.returncode == 0, proc.stderr
     table = pd.read_csv(tmp_path / "f" / "frontier.csv")
-    assert len(table) == 5 and (table["status"] == "optimal").all()
+    assert len(table) == 5
+    assert (table["status"] == "optimal").all()
 
     proc = run("template", str(tmp_path / "template.xlsx"))
     assert proc.returncode == 0, proc.stderr
-    sheets = pd.ExcelFile(tmp_path / "template.xlsx").sheet_names
+    with pd.ExcelFile(tmp_path / "template.xlsx") as book:
+        sheets = book.sheet_names
     assert {"municipalities", "demand", "offers", "_scalars"} <= set(sheets)
 
     proc = run("generate", str(tmp_path / "gen"), "--municipalities", "6", "--providers", "12",

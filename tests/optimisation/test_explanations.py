@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from budgetopt.optimisation.build import build_program
+from budgetopt.optimisation.highs import SolveOptions
 from budgetopt.optimisation.pyomo_model import export_model, solve_with_pyomo, to_pyomo
 from budgetopt.optimisation.solve import solve_program
-from budgetopt.optimisation.highs import SolveOptions
 from tests.conftest import load, solve_checked
 
 TINY = ["min_cost_floor", "min_cost_high_floor", "max_quality", "min_disruption", "procurement"]
@@ -45,7 +45,7 @@ def test_pyomo_rendering_gives_the_same_optimum(case):
     instance = load(case)
     objective = instance.scenario.objective.value
     program = build_program(instance)
-    raw, values, _, _ = solve_program(program, objective, SolveOptions(), tie_break=False)
+    _raw, values, _, _ = solve_program(program, objective, SolveOptions(), tie_break=False)
     termination, pyomo_objective, pyomo_values = solve_with_pyomo(program, objective)
     assert termination == "optimal"
     stored = float(program.objectives[objective] @ values)
@@ -72,4 +72,5 @@ def test_pyomo_model_has_the_same_matrix(tmp_path):
     assert np.allclose(rendered[rows], ours[ours_rows])
     export_model(program, "min_cost", tmp_path / "model.lp")
     text = (tmp_path / "model.lp").read_text()
-    assert "quality_floor" in text and "step_down" in text
+    assert "quality_floor" in text
+    assert "step_down" in text

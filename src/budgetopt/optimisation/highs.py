@@ -173,6 +173,9 @@ class HighsSession:
         started = time.perf_counter()
         h.run()
         elapsed = time.perf_counter() - started
+        if self.options.algorithm == "auto":
+            # later runs start from this basis, which the simplex method reuses
+            h.setOptionValue("solver", "choose")
         model_status = h.getModelStatus()
         info = h.getInfo()
         if model_status == _MS.kUnboundedOrInfeasible:
