@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from budgetopt.scenario.io import load_instance
 
 MODELS = Path(__file__).resolve().parents[1] / "models"

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from budgetopt.scenario.io import load_instance
 
 from benchmarks.conftest import MODELS
 from budgetopt.optimisation.solve import solve_instance
+from budgetopt.scenario.io import load_instance
 
 
 @pytest.mark.parametrize("region", ["drenthe", "twente", "ijsselland"])

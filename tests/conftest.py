@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from budgetopt.scenario.io import load_instance
 
 from budgetopt.check import check_plan
 from budgetopt.optimisation.solve import solve_instance
 from budgetopt.results import Result
 from budgetopt.scenario.instance import Instance
+from budgetopt.scenario.io import load_instance
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
 

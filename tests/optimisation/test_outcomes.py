@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from budgetopt.scenario.generate import generate_instance
 
 from budgetopt.optimisation.highs import SolveOptions
 from budgetopt.optimisation.solve import solve_instance
 from budgetopt.optimisation.status import SolveStatus
+from budgetopt.scenario.generate import generate_instance
 from tests.conftest import load, solve_checked
 
 
