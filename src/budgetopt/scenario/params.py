@@ -39,7 +39,7 @@ class Scenario(BaseModel):
         0.0, gt=-1, description="Growth of every demand cell against the baseline year [fraction]."
     )
     price_index: float = Field(1.0, gt=0, description="Multiplier on every price [-].")
-    step_down_share: float | dict[int, Share] | None = Field(
+    step_down_share: Share | dict[int, Share] | None = Field(
         None,
         description=(
             "Share of the children indicated at a level that may be served lighter [fraction]; "
