@@ -20,7 +20,7 @@ import argparse
 import math
 import sys
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -145,7 +145,6 @@ class RegionSpec:
     target_children: int | None
     target_cost_eur: float | None
     price_override_cells: tuple[tuple[str, int], ...] = ()
-    notes: dict[str, str] = field(default_factory=dict)
 
 
 REGIONS = (
@@ -667,8 +666,9 @@ REGION_INTRO = {
     "twente": (
         "Twente: fourteen municipalities purchasing together (OZJT / Samen14) under the Twents "
         "Model (one family, one plan, one coordinator; integrated Jeugdwet and Wmo purchasing) "
-        "[S 19]; about 15,000 youths in care (2022) [S 18]. The nine audit offices advised an "
-        "average price per support need and fewer providers; `price_overrides.csv` illustrates "
+        "[S 19]; about 15,000 youths in care (2022) [S 18]. An average price per support need "
+        "and fewer providers are the advice reported for Twente after the nine audit offices' "
+        "study [19], whose own wording we have not verified; `price_overrides.csv` illustrates "
         "such region-wide prices [E]. Ambiq is a real provider with Twente as a core region and a "
         "treatment facility in Hengelo [S 35]; every other provider is synthetic."
     ),

@@ -142,7 +142,7 @@ def generate_instance(
     purchaser would set. ``max_providers_per_need`` (K) bounds contracted lots per need over the
     whole instance, so nationally it is a sum over regions: a share of the providers offering a
     need (hundreds nationally) would barely bind. A purchaser contracts some 10-25 providers per
-    need (the Twente audit advised fewer providers), so K = regions x a count drawn from 10-25,
+    need (fewer providers is the advice reported for Twente), so K = regions x a count drawn from 10-25,
     raised, if needed, to the greedy set cover of each need's demand cells (every cell keeps a
     provider that can serve it at its indicated level). ``min_contract_children`` is drawn from
     10-25 child-years, lowered where some cell's biggest reachable lot could not reach it;
