@@ -177,9 +177,10 @@ class HighsSession:
             # later runs start from this basis, which the simplex method reuses
             h.setOptionValue("solver", "choose")
         model_status = h.getModelStatus()
+        if model_status in (_MS.kUnboundedOrInfeasible, _MS.kUnknown, _MS.kSolveError):
+            model_status = self._retry()
+            elapsed = time.perf_counter() - started
         info = h.getInfo()
-        if model_status == _MS.kUnboundedOrInfeasible:
-            model_status = self._disambiguate()
         status = self._status(model_status, info)
         raw = RawSolve(
             status=status,
@@ -207,13 +208,23 @@ class HighsSession:
             raw.bound = float(info.mip_dual_bound)
         return raw
 
-    def _disambiguate(self) -> highspy.HighsModelStatus:
-        """Re-run without presolve to tell infeasible from unbounded."""
+    def _retry(self) -> highspy.HighsModelStatus:
+        """Re-run an inconclusive solve: without presolve, then with the interior-point method.
+
+        Presolve may stop at "infeasible or unbounded", and the simplex method may end
+        "unknown" on a badly conditioned infeasible model; both fallbacks settle it.
+        """
         h = self.highs
-        h.setOptionValue("presolve", "off")
-        h.run()
-        h.setOptionValue("presolve", "choose")
-        return h.getModelStatus()
+        status = h.getModelStatus()
+        for option, value, normal in (("presolve", "off", "choose"), ("solver", "ipm", "choose")):
+            h.setOptionValue(option, value)
+            h.clearSolver()
+            h.run()
+            h.setOptionValue(option, normal)
+            status = h.getModelStatus()
+            if status not in (_MS.kUnboundedOrInfeasible, _MS.kUnknown, _MS.kSolveError):
+                return status
+        return status
 
     def _status(self, model_status: highspy.HighsModelStatus, info: object) -> SolveStatus:
         if model_status == _MS.kOptimal:
