@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import highspy
 import numpy as np
@@ -55,7 +58,30 @@ class SolveOptions:
 
 def highs_version() -> str:
     """The HiGHS version in use, e.g. ``1.16.0``."""
-    return highspy.Highs().version()
+    return f"{highspy.HIGHS_VERSION_MAJOR}.{highspy.HIGHS_VERSION_MINOR}.{highspy.HIGHS_VERSION_PATCH}"
+
+
+_banner_shown = False
+
+
+def new_highs() -> highspy.Highs:
+    """A silent HiGHS object; the library's start-up banner is kept off standard output."""
+    global _banner_shown
+    if _banner_shown:
+        highs = highspy.Highs()
+    else:
+        sys.stdout.flush()
+        saved = os.dup(1)
+        try:
+            with Path(os.devnull).open("w") as sink:
+                os.dup2(sink.fileno(), 1)
+                highs = highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+        _banner_shown = True
+    highs.silent()
+    return highs
 
 
 class HighsSession:
@@ -66,8 +92,7 @@ class HighsSession:
         self.program = program
         self.options = options or SolveOptions()
         self.objective = objective
-        self.highs = highspy.Highs()
-        self.highs.silent()
+        self.highs = new_highs()
         self._set_options()
         self._pass(integer)
         self.active = dict.fromkeys(program.blocks, True)
