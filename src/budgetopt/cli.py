@@ -22,8 +22,12 @@ def _load(instance: str, overrides: dict[str, object], lang: str):
     try:
         return load_instance(Path(instance), scenario_overrides=overrides or None, lang=lang)
     except InstanceError as error:
-        header = "invoer afgekeurd" if lang == "nl" else "input rejected"
-        click.echo(f"{header}: {len(error.problems)} problem(s) in {instance}", err=True)
+        count = len(error.problems)
+        if lang == "nl":
+            header = f"invoer afgekeurd: {count} {'probleem' if count == 1 else 'problemen'} in {instance}"
+        else:
+            header = f"input rejected: {count} problem{'' if count == 1 else 's'} in {instance}"
+        click.echo(header, err=True)
         for problem in error.problems:
             click.echo(f"  - {problem.message(lang)}", err=True)
         sys.exit(2)
