@@ -140,6 +140,51 @@ class HighsSession:
 
     # ------------------------------------------------------------------ changes
 
+    def update_to(self, program: Program, objective: str, options: SolveOptions) -> bool:
+        """Make the live model that of ``program``; True when it could stay warm.
+
+        With the same columns, rows and sparsity pattern only the changed coefficients, all
+        bounds and the costs are written, and HiGHS keeps its basis; otherwise the model is
+        passed anew.
+        """
+        old, new = self.program.matrix(), program.matrix()
+        same = (
+            old.shape == new.shape
+            and [(f, b.size) for f, b in self.program.blocks.items()]
+            == [(f, b.size) for f, b in program.blocks.items()]
+            and np.array_equal(old.indptr, new.indptr)
+            and np.array_equal(old.indices, new.indices)
+            and np.array_equal(self.program.integrality, program.integrality)
+        )
+        self.program, self.objective, self.options = program, objective, options
+        self._set_options()
+        self.active = dict.fromkeys(program.blocks, True)
+        self.bounds = {f: (b.lower.copy(), b.upper.copy()) for f, b in program.blocks.items()}
+        if not same:
+            self.highs.clearModel()
+            self._pass(True)
+            return False
+        h = self.highs
+        if options.algorithm == "auto":
+            h.setOptionValue("solver", "choose")  # the simplex method restarts from the basis
+        changed = np.flatnonzero(old.data != new.data)
+        if len(changed):
+            cols = np.searchsorted(new.indptr, changed, side="right") - 1
+            for col, row, value in zip(cols, new.indices[changed], new.data[changed], strict=True):
+                h.changeCoeff(int(row), int(col), float(value))
+        n, m = program.num_cols, program.num_rows
+        all_cols = np.arange(n, dtype=np.int32)
+        h.changeColsBounds(n, all_cols, program.col_lower, program.col_upper)
+        h.changeRowsBounds(m, np.arange(m, dtype=np.int32), program.row_lower, program.row_upper)
+        h.changeColsCost(n, all_cols, program.objectives[objective])
+        self.has_integers = bool(program.integrality.any())
+        if self.has_integers:
+            z = program.columns["z"].slice
+            idx = np.arange(z.start, z.stop, dtype=np.int32)
+            kinds = np.full(len(idx), highspy.HighsVarType.kInteger)
+            h.changeColsIntegrality(len(idx), idx, kinds)
+        return True
+
     def set_budget(self, budget_eur: float | None) -> None:
         """Change the budget row's bound (None: no budget)."""
         upper = INF if budget_eur is None else budget_eur * MONEY_SCALE

@@ -42,13 +42,15 @@ def options_for(instance: Instance, options: SolveOptions | None = None) -> Solv
 
 
 def solve_program(program: Program, objective: str, options: SolveOptions,
-                  *, tie_break: bool = True) -> tuple[RawSolve, np.ndarray | None,
-                                                      np.ndarray | None, np.ndarray | None]:
+                  *, tie_break: bool = True, session: HighsSession | None = None,
+                  ) -> tuple[RawSolve, np.ndarray | None, np.ndarray | None, np.ndarray | None]:
     """Solve; return the raw outcome, the plan, and the duals with the primal they belong to.
 
-    For a MIP the duals are those of the LP with the contract decisions fixed.
+    For a MIP the duals are those of the LP with the contract decisions fixed. A live
+    ``session`` already holding ``program`` is reused (warm); it is left changed (the
+    optimal face is held), so its owner resets it with ``update_to`` before the next solve.
     """
-    session = HighsSession(program, objective, options)
+    session = session or HighsSession(program, objective, options)
     raw = session.run()
     if not raw.status.has_plan:
         return raw, None, None, None
@@ -85,12 +87,20 @@ def solve_instance(instance: Instance, options: SolveOptions | None = None,
     raw, values, duals, dual_values = solve_program(program, objective, options)
     result = make_result(instance, program, objective, raw, values, duals, dual_values, options)
     result.solver["build_s"] = build_s
-    if diagnose and raw.status == SolveStatus.INFEASIBLE:
-        from budgetopt.optimisation.diagnose import diagnose_infeasibility
-
-        result.diagnosis = diagnose_infeasibility(instance, program, options)
-        result.message = result.diagnosis["summary"]
+    if diagnose:
+        diagnose_result(instance, program, options, result)
     return result
+
+
+def diagnose_result(instance: Instance, program: Program, options: SolveOptions,
+                    result: Result) -> None:
+    """Attach the infeasibility explanation to an infeasible result."""
+    if result.status != SolveStatus.INFEASIBLE:
+        return
+    from budgetopt.optimisation.diagnose import diagnose_infeasibility
+
+    result.diagnosis = diagnose_infeasibility(instance, program, options)
+    result.message = str(result.diagnosis["summary"])
 
 
 def make_result(instance: Instance, program: Program, objective: str, raw: RawSolve,
