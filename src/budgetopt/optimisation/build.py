@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from budgetopt.optimisation.index import IdIndex, expand, lookup
 from budgetopt.optimisation.program import (
     INF,
     MONEY_SCALE,
@@ -27,41 +28,70 @@ DISRUPTION_PENALTY = 1000.0
 # --------------------------------------------------------------------------- prices and data
 
 
-def unit_prices(instance: Instance, frame: pd.DataFrame, level_col: str = "level") -> np.ndarray:
-    """Unit price [EUR/child-year] of each row of ``frame`` (municipality, provider, need, level).
+def price_codes(instance: Instance, index: IdIndex, m: np.ndarray, p: np.ndarray, n: np.ndarray,
+                level_pos: np.ndarray) -> np.ndarray:
+    """Unit price [EUR/child-year] for coded (municipality, provider, need, level) rows.
 
     A municipality's override wins over its region's, which wins over the offer's list price;
-    the scenario's price index multiplies the result.
+    the scenario's price index multiplies the result. NaN where no offer exists.
     """
-    keys = frame[[M, P, N, level_col]].rename(columns={level_col: "level"})
-    offers = instance["offers"][[P, N, "level", "cost_eur"]]
-    price = keys.merge(offers, on=[P, N, "level"], how="left")["cost_eur"].to_numpy(float)
+    offers = instance["offers"]
+    offer_keys = index.offer_key(index.p(offers[P]), index.n(offers[N]), index.level(offers["level"]))
+    keys = index.offer_key(p, n, level_pos)
+    row = lookup(offer_keys, keys)
+    cost = offers["cost_eur"].to_numpy(float)
+    price = np.where(row >= 0, cost[np.clip(row, 0, None)], np.nan)
     if instance.has("price_overrides"):
         over = instance["price_overrides"]
-        by_m = over[over[M].notna()][[M, P, N, "level", "cost_eur"]]
-        by_m = by_m.drop_duplicates([M, P, N, "level"], keep="last")
-        found = keys.merge(by_m, on=[M, P, N, "level"], how="left")["cost_eur"].to_numpy(float)
-        by_r = over[over[M].isna() & over["region"].notna()][["region", P, N, "level", "cost_eur"]]
-        by_r = by_r.drop_duplicates(["region", P, N, "level"], keep="last")
-        if len(by_r):
-            regions = instance["municipalities"][[M, "region"]]
-            with_region = keys.merge(regions, on=M, how="left")
-            via_r = with_region.merge(by_r, on=["region", P, N, "level"], how="left")
-            region_price = via_r["cost_eur"].to_numpy(float)
-            price = np.where(np.isnan(region_price), price, region_price)
-        price = np.where(np.isnan(found), price, found)
+        over_keys = index.offer_key(index.p(over[P]), index.n(over[N]), index.level(over["level"]))
+        over_cost = over["cost_eur"].to_numpy(float)
+        by_region = over[M].isna().to_numpy() & over["region"].notna().to_numpy()
+        if by_region.any():
+            n_regions = max(len(index.regions), 1)
+            region = index.regions.get_indexer(over["region"].to_numpy(object))
+            table = over_keys[by_region] * n_regions + region[by_region]
+            mine = index.region_of_municipality[m]
+            hit = lookup(table, keys * n_regions + mine)
+            hit[mine < 0] = -1
+            price = np.where(hit >= 0, over_cost[by_region][np.clip(hit, 0, None)], price)
+        by_m = over[M].notna().to_numpy()
+        if by_m.any():
+            n_m = len(index.municipalities)
+            table = over_keys[by_m] * n_m + index.m(over.loc[by_m, M])
+            hit = lookup(table, keys * n_m + m)
+            price = np.where(hit >= 0, over_cost[by_m][np.clip(hit, 0, None)], price)
     return price * instance.scenario.price_index
 
 
-def baseline_table(instance: Instance) -> pd.DataFrame:
-    """Baseline allocation per (m, n, k, p) with its cost at scenario prices [EUR]."""
+def unit_prices(instance: Instance, frame: pd.DataFrame, level_col: str = "level") -> np.ndarray:
+    """Unit price [EUR/child-year] of each row of a frame with municipality, provider, need, level."""
+    index = IdIndex(instance)
+    return price_codes(instance, index, index.m(frame[M]), index.p(frame[P]), index.n(frame[N]),
+                       index.level(frame[level_col]))
+
+
+def baseline_table(instance: Instance, index: IdIndex | None = None) -> pd.DataFrame:
+    """Baseline allocation per (m, n, k, p) with its cost at scenario prices [EUR], coded too."""
+    columns = [M, N, "level", P, "children", "cost_eur", "m", "n", "p"]
     if not instance.has("baseline"):
-        return pd.DataFrame(columns=[M, N, "level", P, "children", "cost_eur"])
-    base = instance["baseline"][[M, N, "level", P, "children"]]
-    base = base.groupby([M, N, "level", P], as_index=False, sort=True)["children"].sum()
-    base = base[base["children"] > 0].reset_index(drop=True)
-    base["cost_eur"] = base["children"].to_numpy() * unit_prices(instance, base)
-    return base
+        return pd.DataFrame(columns=columns)
+    index = index or IdIndex(instance)
+    base = instance["baseline"]
+    m, n, p = index.m(base[M]), index.n(base[N]), index.p(base[P])
+    lvl = index.level(base["level"])
+    key = ((m * len(index.needs) + n) * len(index.levels) + lvl) * len(index.providers) + p
+    unique, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    children = np.bincount(inverse, weights=base["children"].to_numpy(float), minlength=len(unique))
+    table = pd.DataFrame({
+        M: base[M].to_numpy(object)[first], N: base[N].to_numpy(object)[first],
+        "level": base["level"].to_numpy(np.int64)[first], P: base[P].to_numpy(object)[first],
+        "children": children, "m": m[first], "n": n[first], "p": p[first],
+    })
+    table = table[table["children"] > 0].reset_index(drop=True)
+    table["cost_eur"] = table["children"].to_numpy() * price_codes(
+        instance, index, table["m"].to_numpy(), table["p"].to_numpy(), table["n"].to_numpy(),
+        index.level(table["level"]))
+    return table[columns]
 
 
 def baseline_cost(instance: Instance) -> float | None:
@@ -71,13 +101,13 @@ def baseline_cost(instance: Instance) -> float | None:
     return float(baseline_table(instance)["cost_eur"].sum())
 
 
-def resolve_budget(instance: Instance) -> float | None:
+def resolve_budget(instance: Instance, baseline: float | None = None) -> float | None:
     """B [EUR]: budget_eur, or (1 - budget_cut) x baseline cost; None when neither is given."""
     scenario = instance.scenario
     if scenario.budget_eur is not None:
         return float(scenario.budget_eur)
     if scenario.budget_cut is not None:
-        cost = baseline_cost(instance)
+        cost = baseline if baseline is not None else baseline_cost(instance)
         return None if cost is None else (1.0 - scenario.budget_cut) * cost
     return None
 
@@ -85,49 +115,104 @@ def resolve_budget(instance: Instance) -> float | None:
 # --------------------------------------------------------------------------- index tables
 
 
-def demand_cells(instance: Instance) -> pd.DataFrame:
-    """Demand cells (m, n, k) with D' = (1 + growth) x children > 0, numbered 0.."""
-    demand = instance["demand"][[M, N, "level", "children"]]
-    demand = demand.groupby([M, N, "level"], as_index=False, sort=True)["children"].sum()
-    demand["demand"] = demand["children"] * (1.0 + instance.scenario.demand_growth)
-    cells = demand[demand["demand"] > 0].reset_index(drop=True)
-    return cells.drop(columns="children").rename(columns={"level": "indicated_level"})
+def _cell_key(index: IdIndex, m: np.ndarray, n: np.ndarray, level_pos: np.ndarray) -> np.ndarray:
+    return (m * len(index.needs) + n) * len(index.levels) + level_pos
 
 
-def build_arcs(instance: Instance, cells: pd.DataFrame) -> pd.DataFrame:
+def demand_cells(instance: Instance, index: IdIndex | None = None) -> pd.DataFrame:
+    """Demand cells (m, n, k) with D' = (1 + growth) x children > 0, numbered 0.., coded too."""
+    index = index or IdIndex(instance)
+    demand = instance["demand"]
+    m, n = index.m(demand[M]), index.n(demand[N])
+    lvl = index.level(demand["level"])
+    unique, first, inverse = np.unique(_cell_key(index, m, n, lvl), return_index=True,
+                                       return_inverse=True)
+    children = np.bincount(inverse, weights=demand["children"].to_numpy(float),
+                           minlength=len(unique))
+    cells = pd.DataFrame({
+        M: demand[M].to_numpy(object)[first], N: demand[N].to_numpy(object)[first],
+        "indicated_level": demand["level"].to_numpy(np.int64)[first],
+        "demand": children * (1.0 + instance.scenario.demand_growth),
+        "m": m[first], "n": n[first], "k": lvl[first], "key": unique,
+    })
+    return cells[cells["demand"] > 0].reset_index(drop=True)
+
+
+def build_arcs(instance: Instance, cells: pd.DataFrame, index: IdIndex | None = None) -> pd.DataFrame:
     """Variables x: every (cell, level l, provider p) that may serve the cell.
 
     l runs from max(lightest, k - s) to k; p must offer (n, l) and reach m.
     """
+    index = index or IdIndex(instance)
     depth = instance.scenario.step_down_depth
-    levels = np.sort(instance["levels"]["level"].to_numpy())
-    steps = np.arange(depth + 1)
-    rep = cells.loc[np.repeat(cells.index.to_numpy(), len(steps))].copy()
-    rep["cell"] = np.repeat(cells.index.to_numpy(), len(steps))
-    rep["level"] = rep["indicated_level"].to_numpy() - np.tile(steps, len(cells))
-    rep = rep[np.isin(rep["level"].to_numpy(), levels)]
-    offers = instance["offers"][[P, N, "level", "quality", "capacity_children"]]
+    n_levels = len(index.levels)
+    cell = np.repeat(np.arange(len(cells)), depth + 1)
+    step = np.tile(np.arange(depth + 1), len(cells))
+    k_pos = cells["k"].to_numpy()[cell]
+    level_value = index.levels[k_pos] - step
+    keep = np.isin(level_value, index.levels)
+    cell, level_value = cell[keep], level_value[keep]
+    level_pos = index.level(level_value)
+    m, n = cells["m"].to_numpy()[cell], cells["n"].to_numpy()[cell]
+
+    offers = instance["offers"]
+    offer_p, offer_n = index.p(offers[P]), index.n(offers[N])
+    offer_keys = index.offer_key(offer_p, offer_n, index.level(offers["level"]))
     if instance.has("access"):
-        access = instance["access"][[M, P]].drop_duplicates()
-        arcs = rep.merge(access, on=M).merge(offers, on=[P, N, "level"])
+        access = instance["access"]
+        item, provider = expand(m, index.m(access[M]), index.p(access[P]),
+                                len(index.municipalities))
+        offer_row = lookup(offer_keys, index.offer_key(provider, n[item], level_pos[item]))
+        found = offer_row >= 0
+        item, provider, offer_row = item[found], provider[found], offer_row[found]
     else:
-        arcs = rep.merge(offers, on=[N, "level"])
-    arcs = arcs.sort_values(["cell", "level", P], kind="stable").reset_index(drop=True)
-    arcs["price"] = unit_prices(instance, arcs)
+        group = n * n_levels + level_pos
+        offer_group = offer_n * n_levels + index.level(offers["level"])
+        item, offer_row = expand(group, offer_group, np.arange(len(offers)),
+                                 len(index.needs) * n_levels)
+        provider = offer_p[offer_row]
+    # one arc per (cell, level, provider); duplicate access rows must not duplicate arcs
+    arc_key = (cell[item] * n_levels + level_pos[item]) * len(index.providers) + provider
+    arc_key, first = np.unique(arc_key, return_index=True)
+    item, provider, offer_row = item[first], provider[first], offer_row[first]
+
+    arc_cell, arc_m, arc_n = cell[item], m[item], n[item]
+    arc_level = level_value[item]
     flags = instance["levels"].set_index("level")
-    arcs["out_of_home"] = arcs["level"].map(flags["out_of_home"]).astype(bool).to_numpy()
-    arcs["residential"] = arcs["level"].map(flags["residential"]).astype(bool).to_numpy()
-    arcs["stepped"] = arcs["level"].to_numpy() < arcs["indicated_level"].to_numpy()
-    cols = ["cell", M, N, "indicated_level", "level", P, "price", "quality"]
-    return arcs[[*cols, "out_of_home", "residential", "stepped", "capacity_children"]]
+    ooh = flags["out_of_home"].astype(bool).reindex(index.levels).to_numpy()
+    res = flags["residential"].astype(bool).reindex(index.levels).to_numpy()
+    arcs = pd.DataFrame({
+        "cell": arc_cell,
+        M: index.municipalities.to_numpy()[arc_m],
+        N: index.needs.to_numpy()[arc_n],
+        "indicated_level": index.levels[cells["k"].to_numpy()[arc_cell]],
+        "level": arc_level,
+        P: index.providers.to_numpy()[provider],
+        "price": price_codes(instance, index, arc_m, provider, arc_n, level_pos[item]),
+        "quality": offers["quality"].to_numpy(float)[offer_row],
+        "out_of_home": ooh[level_pos[item]],
+        "residential": res[level_pos[item]],
+        "stepped": arc_level < index.levels[cells["k"].to_numpy()[arc_cell]],
+        "capacity_children": offers["capacity_children"].to_numpy(float)[offer_row],
+        "m": arc_m, "n": arc_n, "p": provider, "offer": offer_row,
+    })
+    return arcs
 
 
-def _group_rows(keys: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
-    """Row number of each entry and the unique key table (sorted) of a grouping."""
-    columns = list(keys.columns)
-    codes = keys.groupby(columns, sort=True).ngroup().to_numpy(np.int64)
-    uniques = keys.drop_duplicates().sort_values(columns).reset_index(drop=True)
-    return codes, uniques
+def _group_rows(frame: pd.DataFrame, by: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
+    """Row number of each entry and the key table of a grouping by coded columns.
+
+    ``by`` names id columns (municipality_id, need_id, provider_id, level); the frame carries
+    their codes (m, n, p) so grouping needs no string comparison.
+    """
+    code_of = {M: "m", N: "n", P: "p", "level": "level", "indicated_level": "indicated_level"}
+    key = np.zeros(len(frame), dtype=np.int64)
+    for column in by:
+        codes = frame[code_of[column]].to_numpy(np.int64)
+        key = key * (int(codes.max(initial=0)) + 1) + codes
+    _, first, rows = np.unique(key, return_index=True, return_inverse=True)
+    keys = frame.iloc[first][by].reset_index(drop=True)
+    return rows.astype(np.int64), keys
 
 
 # --------------------------------------------------------------------------- the families
@@ -152,28 +237,27 @@ def _coverage(prog: dict, cells: pd.DataFrame, arcs: pd.DataFrame, u_start: int)
     )
 
 
-def _step_down(instance: Instance, cells: pd.DataFrame, arcs: pd.DataFrame) -> RowBlock | None:
+def _step_down(instance: Instance, index: IdIndex, cells: pd.DataFrame,
+               arcs: pd.DataFrame) -> RowBlock | None:
     """At most sigma[k] of a cell's children served lighter than indicated."""
     scenario = instance.scenario
     if scenario.step_down_share is None or scenario.step_down_depth == 0:
         return None
-    stepped = arcs[arcs["stepped"]]
-    cell_ids = np.unique(stepped["cell"].to_numpy())
-    row_of_cell = np.full(len(cells), -1)
-    row_of_cell[cell_ids] = np.arange(len(cell_ids))
-    chosen = cells.loc[cell_ids]
-    share = chosen["indicated_level"].map(lambda k: scenario.step_down_share_for(int(k)))
-    demand = chosen["demand"].to_numpy(float)
-    upper = share.to_numpy(float) * demand
-    growth = share.to_numpy(float) * demand / (1.0 + scenario.demand_growth)
+    stepped = np.flatnonzero(arcs["stepped"].to_numpy())
+    arc_cell = arcs["cell"].to_numpy()[stepped]
+    cell_ids, rows = np.unique(arc_cell, return_inverse=True)
+    share_of_level = np.array([scenario.step_down_share_for(int(v)) for v in index.levels])
+    share = share_of_level[cells["k"].to_numpy()[cell_ids]]
+    demand = cells["demand"].to_numpy(float)[cell_ids]
+    growth = share * demand / (1.0 + scenario.demand_growth)
     block = RowBlock(
         "step_down",
-        chosen[[M, N, "indicated_level"]].reset_index(drop=True),
-        row_of_cell[stepped["cell"].to_numpy()],
-        stepped.index.to_numpy(),
+        cells.loc[cell_ids, [M, N, "indicated_level"]].reset_index(drop=True),
+        rows,
+        stepped,
         np.ones(len(stepped)),
         np.full(len(cell_ids), -INF),
-        upper,
+        share * demand,
         Sensitivity("step_down_share", 0.01, "1 percentage point more step-down", d_upper=demand),
     )
     block.also.append(Sensitivity("demand_growth", 0.01, "1 % more demand", d_upper=growth))
@@ -184,18 +268,17 @@ def _provider_capacity(instance: Instance, arcs: pd.DataFrame) -> RowBlock | Non
     """No provider serves more children than its capacity."""
     if not instance.scenario.enforce_capacity:
         return None
-    caps = instance["providers"].set_index(P)["capacity_children"]
-    cap = arcs[P].map(caps).to_numpy(float)
-    used = arcs[~np.isnan(cap)]
-    if used.empty:
+    cap_of = instance["providers"]["capacity_children"].to_numpy(float)
+    used = np.flatnonzero(~np.isnan(cap_of[arcs["p"].to_numpy()]))
+    if len(used) == 0:
         return None
-    rows, keys = _group_rows(used[[P]])
-    upper = keys[P].map(caps).to_numpy(float)
+    rows, keys = _group_rows(arcs.iloc[used], [P])
+    upper = cap_of[arcs["p"].to_numpy()[used]][np.unique(rows, return_index=True)[1]]
     return RowBlock(
         "provider_capacity",
         keys,
         rows,
-        used.index.to_numpy(),
+        used,
         np.ones(len(used)),
         np.full(len(keys), -INF),
         upper,
@@ -208,16 +291,18 @@ def _offer_capacity(instance: Instance, arcs: pd.DataFrame) -> RowBlock | None:
     """No offer (p, n, l) serves more children than its own capacity."""
     if not instance.scenario.enforce_capacity:
         return None
-    used = arcs[arcs["capacity_children"].notna()]
-    if used.empty:
+    used = np.flatnonzero(arcs["capacity_children"].notna().to_numpy())
+    if len(used) == 0:
         return None
-    rows, keys = _group_rows(used[[P, N, "level"]])
-    caps = used.groupby([P, N, "level"], sort=True)["capacity_children"].first().to_numpy(float)
+    offer = arcs["offer"].to_numpy()[used]
+    _, first, rows = np.unique(offer, return_index=True, return_inverse=True)
+    keys = arcs.iloc[used[first]][[P, N, "level"]].reset_index(drop=True)
+    caps = arcs["capacity_children"].to_numpy(float)[used[first]]
     return RowBlock(
         "offer_capacity",
         keys,
         rows,
-        used.index.to_numpy(),
+        used,
         np.ones(len(used)),
         np.full(len(keys), -INF),
         caps,
@@ -231,7 +316,7 @@ def _budget(arcs: pd.DataFrame, budget: float | None, lots: ColumnBlock | None,
     """Care cost plus contract costs stay within the budget."""
     if budget is None:
         return None
-    cols = arcs.index.to_numpy()
+    cols = np.arange(len(arcs))
     vals = arcs["price"].to_numpy(float) * MONEY_SCALE
     if lots is not None and contract_cost > 0:
         cols = np.concatenate([cols, lots.start + np.arange(lots.size)])
@@ -250,23 +335,22 @@ def _budget(arcs: pd.DataFrame, budget: float | None, lots: ColumnBlock | None,
 
 def _quality_floor(instance: Instance, arcs: pd.DataFrame) -> RowBlock | None:
     """Average quality of each municipality's served children at least q_min[m]."""
-    munis = instance["municipalities"].set_index(M)
-    own = munis["quality_floor"].astype(float)
+    own = instance["municipalities"]["quality_floor"].to_numpy(float)
     general = instance.scenario.quality_floor
-    floor = own.fillna(general if general is not None else np.nan)
-    q_min = arcs[M].map(floor).to_numpy(float)
-    used = arcs[~np.isnan(q_min)]
-    if used.empty:
+    floor = np.where(np.isnan(own), np.nan if general is None else general, own)
+    arc_m = arcs["m"].to_numpy()
+    q_min = floor[arc_m]
+    used = np.flatnonzero(~np.isnan(q_min))
+    if len(used) == 0:
         return None
-    rows, keys = _group_rows(used[[M]])
-    q_used = q_min[~np.isnan(q_min)]
-    from_scenario = arcs[M].map(own.isna()).to_numpy(bool)[~np.isnan(q_min)]
+    rows, keys = _group_rows(arcs.iloc[used], [M])
+    from_scenario = np.isnan(own)[arc_m[used]]
     return RowBlock(
         "quality_floor",
         keys,
         rows,
-        used.index.to_numpy(),
-        used["quality"].to_numpy(float) - q_used,
+        used,
+        arcs["quality"].to_numpy(float)[used] - q_min[used],
         np.zeros(len(keys)),
         np.full(len(keys), INF),
         Sensitivity("quality_floor", 0.01, "a quality floor 0.01 higher",
@@ -274,21 +358,18 @@ def _quality_floor(instance: Instance, arcs: pd.DataFrame) -> RowBlock | None:
     )
 
 
-def _moved_link(baseline: pd.DataFrame, arcs: pd.DataFrame, w: ColumnBlock) -> RowBlock:
+def _moved_link(arcs: pd.DataFrame, w: ColumnBlock, pair_of_arc: np.ndarray) -> RowBlock:
     """w[m,n,k,p] >= x0 - sum_l x[m,n,k,l,p]: children moved away from their provider."""
-    keys = w.keys
-    pair = keys.reset_index().rename(columns={"index": "row", "level": "indicated_level"})
-    linked = arcs.reset_index().merge(pair[["row", M, N, "indicated_level", P]],
-                                      on=[M, N, "indicated_level", P])
-    rows = np.concatenate([linked["row"].to_numpy(), np.arange(w.size)])
-    cols = np.concatenate([linked["index"].to_numpy(), w.start + np.arange(w.size)])
+    linked = np.flatnonzero(pair_of_arc >= 0)
+    rows = np.concatenate([pair_of_arc[linked], np.arange(w.size)])
+    cols = np.concatenate([linked, w.start + np.arange(w.size)])
     return RowBlock(
         "moved",
-        keys[[M, N, "level", P]].rename(columns={"level": "indicated_level"}),
+        w.keys[[M, N, "level", P]].rename(columns={"level": "indicated_level"}),
         rows,
         cols,
         np.ones(len(rows)),
-        keys["children"].to_numpy(float),
+        w.keys["children"].to_numpy(float),
         np.full(w.size, INF),
     )
 
@@ -298,8 +379,8 @@ def _continuity(instance: Instance, w: ColumnBlock | None) -> RowBlock | None:
     mu = instance.scenario.continuity_max_moved_share
     if mu is None or w is None:
         return None
-    rows, keys = _group_rows(w.keys[[M]])
-    base = w.keys.groupby(M, sort=True)["children"].sum().to_numpy(float)
+    rows, keys = _group_rows(w.keys, [M])
+    base = np.bincount(rows, weights=w.keys["children"].to_numpy(float))
     return RowBlock(
         "continuity",
         keys,
@@ -319,20 +400,21 @@ def _alliance(instance: Instance, arcs: pd.DataFrame, baseline: pd.DataFrame) ->
     if delta is None or baseline.empty:
         return None
     providers = instance["providers"]
-    allied = set(providers.loc[providers["alliance"].astype(bool), P])
-    revenue0 = baseline[baseline[P].isin(allied)].groupby(P, sort=True)["cost_eur"].sum()
-    revenue0 = revenue0[revenue0 > 0]
-    used = arcs[arcs[P].isin(set(revenue0.index))]
-    if used.empty:
+    revenue0 = np.bincount(baseline["p"].to_numpy(np.int64),
+                           weights=baseline["cost_eur"].to_numpy(float), minlength=len(providers))
+    allied = providers["alliance"].to_numpy(bool) & (revenue0 > 0)
+    used = np.flatnonzero(allied[arcs["p"].to_numpy()])
+    if len(used) == 0:
         return None
-    rows, keys = _group_rows(used[[P]])
-    r0 = keys[P].map(revenue0).to_numpy(float) * MONEY_SCALE
+    rows, keys = _group_rows(arcs.iloc[used], [P])
+    first = np.unique(rows, return_index=True)[1]
+    r0 = revenue0[arcs["p"].to_numpy()[used][first]] * MONEY_SCALE
     return RowBlock(
         "alliance",
         keys,
         rows,
-        used.index.to_numpy(),
-        used["price"].to_numpy(float) * MONEY_SCALE,
+        used,
+        arcs["price"].to_numpy(float)[used] * MONEY_SCALE,
         (1.0 - delta) * r0,
         np.full(len(keys), INF),
         Sensitivity("alliance_revenue_floor", 0.01,
@@ -347,18 +429,17 @@ def _share_of_municipality(
     """Per municipality: sum(numerator x) <= share x sum(base x)."""
     if share is None:
         return None
-    mask = numerator | base
-    used = arcs[mask]
-    if used.empty:
+    used = np.flatnonzero(numerator | base)
+    if len(used) == 0:
         return None
-    rows, keys = _group_rows(used[[M]])
-    num = numerator[mask].astype(float)
-    den = base[mask].astype(float)
+    rows, keys = _group_rows(arcs.iloc[used], [M])
+    num = numerator[used].astype(float)
+    den = base[used].astype(float)
     return RowBlock(
         family,
         keys,
         rows,
-        used.index.to_numpy(),
+        used,
         num - share * den,
         np.full(len(keys), -INF),
         np.zeros(len(keys)),
@@ -368,9 +449,8 @@ def _share_of_municipality(
 
 def _need_totals(arcs: pd.DataFrame, t: ColumnBlock) -> RowBlock:
     """t[n] = total children of need n (a helper for provider shares)."""
-    row_of_need = pd.Series(np.arange(t.size), index=t.keys[N])
-    rows = np.concatenate([arcs[N].map(row_of_need).to_numpy(), np.arange(t.size)])
-    cols = np.concatenate([arcs.index.to_numpy(), t.start + np.arange(t.size)])
+    rows = np.concatenate([arcs["n"].to_numpy(), np.arange(t.size)])
+    cols = np.concatenate([np.arange(len(arcs)), t.start + np.arange(t.size)])
     vals = np.concatenate([np.ones(len(arcs)), -np.ones(t.size)])
     zeros = np.zeros(t.size)
     return RowBlock("need_total", t.keys, rows, cols, vals, zeros, zeros.copy())
@@ -381,15 +461,15 @@ def _provider_share(instance: Instance, arcs: pd.DataFrame, t: ColumnBlock | Non
     rho = instance.scenario.max_provider_share
     if rho is None or t is None:
         return None
-    rows, keys = _group_rows(arcs[[P, N]])
-    row_of_need = pd.Series(np.arange(t.size), index=t.keys[N])
-    t_cols = t.start + keys[N].map(row_of_need).to_numpy()
+    rows, keys = _group_rows(arcs, [P, N])
+    first = np.unique(rows, return_index=True)[1]
+    t_cols = t.start + arcs["n"].to_numpy()[first]
     n_rows = len(keys)
     return RowBlock(
         "provider_share",
         keys,
         np.concatenate([rows, np.arange(n_rows)]),
-        np.concatenate([arcs.index.to_numpy(), t_cols]),
+        np.concatenate([np.arange(len(arcs)), t_cols]),
         np.concatenate([np.ones(len(arcs)), np.full(n_rows, -rho)]),
         np.full(n_rows, -INF),
         np.zeros(n_rows),
@@ -398,20 +478,21 @@ def _provider_share(instance: Instance, arcs: pd.DataFrame, t: ColumnBlock | Non
     )
 
 
-def _municipality_budget(instance: Instance, arcs: pd.DataFrame, budget: float | None) -> RowBlock | None:
+def _municipality_budget(instance: Instance, arcs: pd.DataFrame,
+                         budget: float | None) -> RowBlock | None:
     """Each municipality's cost at most (1 + tau) x its share of the budget."""
     tau = instance.scenario.municipality_budget_tolerance
-    munis = instance["municipalities"]
-    own = munis.set_index(M)["budget_eur"].astype(float)
-    if tau is None or budget is None or own.isna().any() or own.sum() <= 0:
+    own = instance["municipalities"]["budget_eur"].to_numpy(float)
+    if tau is None or budget is None or np.isnan(own).any() or own.sum() <= 0:
         return None
-    rows, keys = _group_rows(arcs[[M]])
-    share = keys[M].map(own / own.sum()).to_numpy(float) * budget * MONEY_SCALE
+    rows, keys = _group_rows(arcs, [M])
+    first = np.unique(rows, return_index=True)[1]
+    share = (own / own.sum())[arcs["m"].to_numpy()[first]] * budget * MONEY_SCALE
     return RowBlock(
         "municipality_budget",
         keys,
         rows,
-        arcs.index.to_numpy(),
+        np.arange(len(arcs)),
         arcs["price"].to_numpy(float) * MONEY_SCALE,
         np.full(len(keys), -INF),
         (1.0 + tau) * share,
@@ -420,12 +501,18 @@ def _municipality_budget(instance: Instance, arcs: pd.DataFrame, budget: float |
     )
 
 
+def lot_of_arc(arcs: pd.DataFrame, z: ColumnBlock) -> np.ndarray:
+    """Position in the lot block z of each arc's (provider, need) lot."""
+    n_needs = int(max(arcs["n"].to_numpy().max(initial=0), z.keys["n"].to_numpy().max(initial=0))) + 1
+    return lookup(z.keys["p"].to_numpy() * n_needs + z.keys["n"].to_numpy(),
+                  arcs["p"].to_numpy() * n_needs + arcs["n"].to_numpy())
+
+
 def _procurement(instance: Instance, arcs: pd.DataFrame, cells: pd.DataFrame,
                  z: ColumnBlock) -> list[RowBlock]:
     """Contract lots: arcs only with a contracted lot, lots per need, minimum lot volume."""
     scenario = instance.scenario
-    lot_row = pd.MultiIndex.from_frame(z.keys[[P, N]])
-    lot_of_arc = lot_row.get_indexer(pd.MultiIndex.from_frame(arcs[[P, N]]))
+    lots = lot_of_arc(arcs, z)
     demand = cells["demand"].to_numpy(float)[arcs["cell"].to_numpy()]
     n_arcs = len(arcs)
     blocks = [
@@ -433,14 +520,14 @@ def _procurement(instance: Instance, arcs: pd.DataFrame, cells: pd.DataFrame,
             "contract_link",
             arcs[[M, N, "indicated_level", "level", P]],
             np.concatenate([np.arange(n_arcs), np.arange(n_arcs)]),
-            np.concatenate([np.arange(n_arcs), z.start + lot_of_arc]),
+            np.concatenate([np.arange(n_arcs), z.start + lots]),
             np.concatenate([np.ones(n_arcs), -demand]),
             np.full(n_arcs, -INF),
             np.zeros(n_arcs),
         )
     ]
     if scenario.max_providers_per_need is not None:
-        rows, keys = _group_rows(z.keys[[N]])
+        rows, keys = _group_rows(z.keys, [N])
         blocks.append(RowBlock(
             "lots_per_need", keys, rows, z.start + np.arange(z.size), np.ones(z.size),
             np.full(len(keys), -INF), np.full(len(keys), float(scenario.max_providers_per_need)),
@@ -449,7 +536,7 @@ def _procurement(instance: Instance, arcs: pd.DataFrame, cells: pd.DataFrame,
         vmin = float(scenario.min_contract_children)
         blocks.append(RowBlock(
             "min_contract_volume", z.keys[[P, N]],
-            np.concatenate([lot_of_arc, np.arange(z.size)]),
+            np.concatenate([lots, np.arange(z.size)]),
             np.concatenate([np.arange(n_arcs), z.start + np.arange(z.size)]),
             np.concatenate([np.ones(n_arcs), np.full(z.size, -vmin)]),
             np.zeros(z.size), np.full(z.size, INF),
@@ -460,18 +547,45 @@ def _procurement(instance: Instance, arcs: pd.DataFrame, cells: pd.DataFrame,
 # --------------------------------------------------------------------------- assembly
 
 
+def _baseline_pairs(index: IdIndex, baseline: pd.DataFrame, cells: pd.DataFrame,
+                    arcs: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """Baseline (m, n, k, p) rows that meet a demand cell, and each arc's pair (or -1)."""
+    key = _cell_key(index, baseline["m"].to_numpy(np.int64), baseline["n"].to_numpy(np.int64),
+                    index.level(baseline["level"]))
+    cell = lookup(cells["key"].to_numpy(), key)
+    pairs = baseline[cell >= 0].reset_index(drop=True)
+    pairs["cell"] = cell[cell >= 0]
+    n_providers = len(index.providers)
+    pair_of_arc = lookup(pairs["cell"].to_numpy() * n_providers + pairs["p"].to_numpy(),
+                         arcs["cell"].to_numpy() * n_providers + arcs["p"].to_numpy())
+    return pairs, pair_of_arc
+
+
+def _cell_baseline(cells: pd.DataFrame, pairs: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Per demand cell: baseline children and cost [EUR] (zero without a baseline)."""
+    n = len(cells)
+    if pairs.empty:
+        return np.zeros(n), np.zeros(n)
+    cell = pairs["cell"].to_numpy()
+    return (np.bincount(cell, weights=pairs["children"].to_numpy(float), minlength=n),
+            np.bincount(cell, weights=pairs["cost_eur"].to_numpy(float), minlength=n))
+
+
 def build_program(instance: Instance, *, budget_eur: float | None = None,
                   budget_row: bool = False) -> Program:
     """The whole program for an instance.
 
     ``budget_eur`` overrides the scenario's budget; ``budget_row`` keeps a budget row even
-    without a budget (for frontiers), with an infinite bound.
+    without a budget (for frontiers and live models), with an infinite bound.
     """
     scenario = instance.scenario
-    cells = demand_cells(instance)
-    arcs = build_arcs(instance, cells)
-    baseline = baseline_table(instance)
-    budget = budget_eur if budget_eur is not None else resolve_budget(instance)
+    index = IdIndex(instance)
+    cells = demand_cells(instance, index)
+    arcs = build_arcs(instance, cells, index)
+    baseline = baseline_table(instance, index)
+    base_cost = float(baseline["cost_eur"].sum()) if instance.has("baseline") else None
+    budget = budget_eur if budget_eur is not None else resolve_budget(instance, base_cost)
+    pairs, pair_of_arc = _baseline_pairs(index, baseline, cells, arcs)
 
     n_arcs, n_cells = len(arcs), len(cells)
     x = ColumnBlock("x", arcs[[M, N, "indicated_level", "level", P]], np.zeros(n_arcs),
@@ -481,24 +595,24 @@ def build_program(instance: Instance, *, budget_eur: float | None = None,
                     np.full(n_cells, waiting))
     columns = [x, u]
 
-    needs_w = not baseline.empty and (
+    needs_w = not pairs.empty and (
         scenario.continuity_max_moved_share is not None or scenario.objective == "min_disruption"
     )
     w = None
     if needs_w:
-        cell_keys = cells.rename(columns={"indicated_level": "level"})[[M, N, "level"]]
-        pairs = baseline.merge(cell_keys, on=[M, N, "level"])
-        w = ColumnBlock("w", pairs[[M, N, "level", P, "children"]].reset_index(drop=True),
+        w = ColumnBlock("w", pairs[[M, N, "level", P, "children", "m", "n", "p"]],
                         np.zeros(len(pairs)), np.full(len(pairs), INF))
         columns.append(w)
     t = None
     if scenario.max_provider_share is not None:
-        needs = pd.DataFrame({N: np.sort(arcs[N].unique())})
+        needs = pd.DataFrame({N: index.needs.to_numpy(), "n": np.arange(len(index.needs))})
         t = ColumnBlock("t", needs, np.zeros(len(needs)), np.full(len(needs), INF))
         columns.append(t)
     z = None
     if scenario.procurement:
-        lots = arcs[[P, N]].drop_duplicates().sort_values([P, N]).reset_index(drop=True)
+        lot_key = arcs["p"].to_numpy() * len(index.needs) + arcs["n"].to_numpy()
+        first = np.unique(lot_key, return_index=True)[1]
+        lots = arcs.iloc[first][[P, N, "p", "n"]].reset_index(drop=True)
         z = ColumnBlock("z", lots, np.zeros(len(lots)), np.ones(len(lots)), integer=True)
         columns.append(z)
     start = 0
@@ -513,15 +627,15 @@ def build_program(instance: Instance, *, budget_eur: float | None = None,
         budget_block = _budget(arcs, budget, z, contract_cost)
     ooh = arcs["out_of_home"].to_numpy(bool)
     res = arcs["residential"].to_numpy(bool)
-    data = {"growth": scenario.demand_growth}
+    data: dict[str, object] = {"growth": scenario.demand_growth}
     blocks = [
         _coverage(data, cells, arcs, u.start),
-        _step_down(instance, cells, arcs),
+        _step_down(instance, index, cells, arcs),
         _provider_capacity(instance, arcs),
         _offer_capacity(instance, arcs),
         budget_block,
         _quality_floor(instance, arcs),
-        _moved_link(baseline, arcs, w) if w is not None else None,
+        _moved_link(arcs, w, pair_of_arc) if w is not None else None,
         _continuity(instance, w),
         _alliance(instance, arcs, baseline),
         _share_of_municipality("out_of_home", arcs, ooh, np.ones(n_arcs, bool),
@@ -538,7 +652,10 @@ def build_program(instance: Instance, *, budget_eur: float | None = None,
     if z is not None:
         blocks.extend(_procurement(instance, arcs, cells, z))
     objectives = _objectives(instance, arcs, columns, contract_cost)
-    data.update(budget_eur=budget, baseline=baseline, contract_cost=contract_cost)
+    cell_children0, cell_cost0 = _cell_baseline(cells, pairs)
+    data.update(budget_eur=budget, baseline=baseline, contract_cost=contract_cost,
+                baseline_cost_eur=base_cost, pairs=pairs, pair_of_arc=pair_of_arc,
+                cell_children0=cell_children0, cell_cost0=cell_cost0, index=index)
     return finish(columns, [b for b in blocks if b is not None], objectives, arcs, cells, data)
 
 

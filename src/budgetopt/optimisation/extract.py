@@ -82,19 +82,19 @@ def contracted_lots(program: Program, values: np.ndarray) -> pd.DataFrame:
 # --------------------------------------------------------------------------- KPIs and summaries
 
 
-def _moved(program: Program, allocation: pd.DataFrame) -> pd.DataFrame:
-    """Per baseline pair (m, n, k, p): children moved away = max(0, x0 - served there)."""
-    base = program.data["baseline"]
-    if base.empty:
-        return pd.DataFrame(columns=[M, N, "level", P, "moved"])
-    served = allocation.groupby([M, N, "indicated_level", P], as_index=False)["children"].sum()
-    served = served.rename(columns={"indicated_level": "level", "children": "served"})
-    pairs = base.merge(served, on=[M, N, "level", P], how="left").fillna({"served": 0.0})
-    pairs["moved"] = np.maximum(0.0, pairs["children"] - pairs["served"])
-    return pairs
+def moved_children(program: Program, values: np.ndarray) -> float:
+    """Children no longer with their baseline provider: sum over (m, n, k, p) of max(0, x0 - x)."""
+    pairs = program.data["pairs"]
+    if pairs.empty:
+        return 0.0
+    pair_of_arc = program.data["pair_of_arc"]
+    linked = pair_of_arc >= 0
+    served = np.bincount(pair_of_arc[linked], weights=program.x(values)[linked],
+                         minlength=len(pairs))
+    return float(np.maximum(0.0, pairs["children"].to_numpy(float) - served).sum())
 
 
-def kpis(instance: Instance, program: Program, allocation: pd.DataFrame,
+def kpis(instance: Instance, program: Program, values: np.ndarray, allocation: pd.DataFrame,
          unserved: pd.DataFrame, lots: pd.DataFrame) -> dict[str, object]:
     """The board's figures: cost against budget and baseline, gap closed, quality, children."""
     base = program.data["baseline"]
@@ -124,21 +124,18 @@ def kpis(instance: Instance, program: Program, allocation: pd.DataFrame,
         figures.update(baseline_cost_eur=None)
         return figures
     baseline_cost = float(base["cost_eur"].sum())
-    quality0 = _baseline_quality(instance, base)
-    moved = _moved(program, allocation)
-    savings = _saving_split(program, allocation)
     gap = None if budget is None else baseline_cost - budget
     saving = baseline_cost - total
     figures.update(
         baseline_cost_eur=baseline_cost,
         baseline_children=float(base["children"].sum()),
-        baseline_average_quality=quality0,
+        baseline_average_quality=_baseline_quality(instance, base),
         gap_eur=gap,
         saving_eur=saving,
         gap_closed_share=(saving / gap) if gap and gap > 0 else None,
-        children_moved=float(moved["moved"].sum()),
+        children_moved=moved_children(program, values),
         baseline_out_of_home_share=_ooh_share(instance, base, "level"),
-        **savings,
+        **_saving_split(program, values),
     )
     return figures
 
@@ -159,29 +156,29 @@ def _baseline_quality(instance: Instance, base: pd.DataFrame) -> float | None:
     return float((joined["children"] * joined["quality"]).sum()) / total if total else None
 
 
-def _saving_split(program: Program, allocation: pd.DataFrame) -> dict[str, float]:
-    """Split the saving against the baseline into step-downs, provider shifts and growth.
+def _saving_split(program: Program, values: np.ndarray) -> dict[str, float]:
+    """Split the saving against the baseline into step-downs, provider shifts and demand change.
 
     Per demand cell, P0 = baseline cost / baseline children. A child served lighter saves
     P0 - price; a child served at the indicated level by a cheaper provider saves P0 - price;
-    growth adds (children now - children before) x P0.
+    a change in the number of children costs (children now - children before) x P0.
     """
-    base = program.data["baseline"]
-    cell0 = base.groupby([M, N, "level"], as_index=False)[["children", "cost_eur"]].sum()
-    cell0["p0"] = cell0["cost_eur"] / cell0["children"]
-    cell0 = cell0.rename(columns={"level": "indicated_level", "children": "children0"})
-    alloc = allocation.merge(cell0[[M, N, "indicated_level", "p0"]], how="left",
-                             on=[M, N, "indicated_level"])
-    alloc["p0"] = alloc["p0"].fillna(alloc["cost_eur"] / alloc["children"])
-    alloc["saving"] = alloc["children"] * alloc["p0"] - alloc["cost_eur"]
-    stepped = alloc["level"] < alloc["indicated_level"]
-    served = alloc.groupby([M, N, "indicated_level"], as_index=False)["children"].sum()
-    growth = cell0.merge(served, on=[M, N, "indicated_level"], how="left").fillna({"children": 0})
-    growth_cost = float(((growth["children"] - growth["children0"]) * growth["p0"]).sum())
+    arcs = program.arcs
+    x = program.x(values)
+    children0, cost0 = program.data["cell_children0"], program.data["cell_cost0"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p0 = np.where(children0 > 0, cost0 / children0, np.nan)
+    cell = arcs["cell"].to_numpy()
+    price = arcs["price"].to_numpy(float)
+    p0_arc = np.where(np.isnan(p0[cell]), price, p0[cell])
+    saving = x * (p0_arc - price)
+    stepped = arcs["stepped"].to_numpy(bool)
+    served = np.bincount(cell, weights=x, minlength=len(program.cells))
+    change = np.where(children0 > 0, (served - children0) * np.nan_to_num(p0), 0.0)
     return {
-        "step_down_saving_eur": float(alloc.loc[stepped, "saving"].sum()),
-        "provider_shift_saving_eur": float(alloc.loc[~stepped, "saving"].sum()),
-        "demand_change_cost_eur": growth_cost,
+        "step_down_saving_eur": float(saving[stepped].sum()),
+        "provider_shift_saving_eur": float(saving[~stepped].sum()),
+        "demand_change_cost_eur": float(change.sum()),
     }
 
 

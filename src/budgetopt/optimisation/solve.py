@@ -144,7 +144,7 @@ def make_result(instance: Instance, program: Program, objective: str, raw: RawSo
         objective_value=value,
         allocation=allocation,
         unserved=unserved,
-        kpis=extract.kpis(instance, program, allocation, unserved, lots),
+        kpis=extract.kpis(instance, program, values, allocation, unserved, lots),
         summaries=extract.summaries(instance, program, allocation),
         constraint_groups=extract.constraint_groups(instance, program, objective, dual_values, duals),
         solver=solver,
