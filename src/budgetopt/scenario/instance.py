@@ -6,6 +6,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field, replace
 
+import numpy as np
 import pandas as pd
 
 from budgetopt.scenario.params import Scenario
@@ -39,12 +40,14 @@ class Instance:
 
     @property
     def sha256(self) -> str:
-        """SHA-256 of the canonical content (tables sorted by key, scenario as JSON)."""
+        """SHA-256 of the content: each table's rows hashed and sorted (row order does not count),
+        its column names, and the scenario as JSON."""
         digest = hashlib.sha256()
         for name in sorted(self.tables):
             frame = self.tables[name]
-            frame = frame.sort_values(list(frame.columns)).reset_index(drop=True)
+            rows = pd.util.hash_pandas_object(frame, index=False).to_numpy()
             digest.update(name.encode())
-            digest.update(frame.to_csv(index=False, float_format="%.12g").encode())
+            digest.update(",".join(map(str, frame.columns)).encode())
+            digest.update(np.sort(rows).tobytes())
         digest.update(json.dumps(self.scenario.model_dump(mode="json"), sort_keys=True).encode())
         return digest.hexdigest()
