@@ -24,7 +24,9 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 
 bench: $(STAMP)
-	$(BIN)/pytest benchmarks --benchmark-only --benchmark-sort=name
+	$(BIN)/python benchmarks/run_scales.py
+	BUDGETOPT_BENCH_SCALES=$${BUDGETOPT_BENCH_SCALES:-small,medium,national} \
+		$(BIN)/pytest benchmarks --benchmark-only --benchmark-sort=name
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .benchmarks
