@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from budgetopt.check import check_plan
 from budgetopt.optimisation.build import build_program
+from budgetopt.optimisation.extract import allocation_table, unserved_table
 from budgetopt.optimisation.highs import SolveOptions
 from budgetopt.optimisation.pyomo_model import export_model, solve_with_pyomo, to_pyomo
 from budgetopt.optimisation.solve import solve_program
@@ -48,6 +50,8 @@ def test_pyomo_rendering_gives_the_same_optimum(case):
     _raw, values, _, _ = solve_program(program, objective, SolveOptions(), tie_break=False)
     termination, pyomo_objective, pyomo_values = solve_with_pyomo(program, objective)
     assert termination == "optimal"
+    plan = allocation_table(program, pyomo_values)
+    assert check_plan(instance, plan, unserved_table(program, pyomo_values)) == []
     stored = float(program.objectives[objective] @ values)
     assert pyomo_objective == pytest.approx(stored, rel=1e-7, abs=1e-7)
     assert float(program.objectives[objective] @ pyomo_values) == pytest.approx(stored, rel=1e-7,

@@ -7,7 +7,7 @@ import pytest
 
 from budgetopt.optimisation.frontier import budget_frontier, frontier_budgets
 from budgetopt.optimisation.highs import SolveOptions
-from tests.conftest import load
+from tests.conftest import load, solve_checked
 
 
 def test_warm_frontier_equals_cold_and_needs_fewer_iterations():
@@ -30,6 +30,11 @@ def test_warm_frontier_equals_cold_and_needs_fewer_iterations():
     quality = warm.loc[solved, "objective_value"].to_numpy()
     assert np.all(np.diff(quality) >= -1e-7)
     assert (warm.loc[solved, "total_cost_eur"] <= warm.loc[solved, "budget_eur"] * (1 + 1e-9)).all()
+    # a few points again as full solves whose plans pass the independent checker
+    for i in (int(np.flatnonzero(solved)[0]), 10, 19):
+        point = solve_checked(instance.with_scenario(budget_cut=None,
+                                                     budget_eur=float(warm.loc[i, "budget_eur"])))
+        assert point.objective_value == pytest.approx(warm.loc[i, "objective_value"], rel=1e-7)
 
 
 def test_frontier_needs_a_baseline_for_shares():

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from budgetopt.check import check_plan
 from budgetopt.optimisation.live import LiveModel
-from budgetopt.optimisation.solve import solve_instance
 from tests.conftest import load, solve_checked
 
 CHANGES = [
@@ -27,8 +27,8 @@ def test_live_model_follows_lever_changes_like_cold_solves():
     for changes in CHANGES:
         result = live.solve(**changes)
         if result.has_plan:
-            solve_checked(live.instance)  # the cold solve of the same scenario, checked
-        cold = solve_instance(live.instance)
+            assert check_plan(live.instance, result.allocation, result.unserved) == []
+        cold = solve_checked(live.instance)
         assert result.status == cold.status, changes
         if cold.has_plan:
             assert result.objective_value == pytest.approx(cold.objective_value, rel=1e-7, abs=1e-7)
@@ -44,6 +44,7 @@ def test_setting_a_budget_where_there_was_none_stays_warm():
     live = LiveModel(load("drenthe", objective="min_cost", budget_cut=None))
     live.solve()
     warm = live.solve(budget_cut=0.1, objective="max_quality")
-    cold = solve_instance(live.instance)
+    assert check_plan(live.instance, warm.allocation, warm.unserved) == []
+    cold = solve_checked(live.instance)
     assert warm.solver["warm_start"] is True
     assert warm.objective_value == pytest.approx(cold.objective_value, rel=1e-7)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from budgetopt.check import check_plan
 from budgetopt.optimisation.highs import SolveOptions
 from budgetopt.optimisation.solve import solve_instance
 from budgetopt.optimisation.status import SolveStatus
@@ -53,6 +54,8 @@ def test_time_limit_is_a_status_not_an_exception():
     assert result.solver["time_s"] < 30
     data = result.to_dict()
     assert data["status"] == result.status.value
+    if result.has_plan:
+        assert check_plan(instance, result.allocation, result.unserved) == []
     if result.status == SolveStatus.TIME_LIMIT_FEASIBLE:
         assert result.solver["mip_gap"] is not None
         assert "Time limit" in result.message
