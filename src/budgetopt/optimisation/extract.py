@@ -182,33 +182,42 @@ def _saving_split(program: Program, values: np.ndarray) -> dict[str, float]:
     }
 
 
-def summaries(instance: Instance, program: Program, allocation: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Tables per municipality, provider, level and need, each against the baseline."""
-    base = program.data["baseline"].rename(columns={"cost_eur": "baseline_cost_eur",
-                                                    "children": "baseline_children"})
-    alloc = allocation.assign(
-        quality_points=allocation["children"] * allocation["quality"],
-        stepped_down=np.where(allocation["level"] < allocation["indicated_level"],
-                              allocation["children"], 0.0),
-    )
+def summaries(instance: Instance, program: Program, values: np.ndarray) -> dict[str, pd.DataFrame]:
+    """Tables per municipality, provider, need and level, each against the baseline."""
+    arcs = program.arcs
+    index = program.data["index"]
+    base = program.data["baseline"]
+    x = program.x(values)
+    cost = x * arcs["price"].to_numpy(float)
+    points = x * arcs["quality"].to_numpy(float)
+    stepped = np.where(arcs["stepped"].to_numpy(bool), x, 0.0)
+    level_pos = index.level(arcs["level"])
+    groups = {
+        "municipality": (arcs["m"].to_numpy(), instance["municipalities"][[M, "name"]],
+                         None if base.empty else base["m"].to_numpy(np.int64)),
+        "provider": (arcs["p"].to_numpy(), instance["providers"][[P, "name", "alliance"]],
+                     None if base.empty else base["p"].to_numpy(np.int64)),
+        "need": (arcs["n"].to_numpy(), instance["needs"][[N, "name"]],
+                 None if base.empty else base["n"].to_numpy(np.int64)),
+        "level": (level_pos, instance["levels"].sort_values("level")[["level", "code", "name"]],
+                  None if base.empty else index.level(base["level"])),
+    }
     out = {}
-    for key, table, names in (
-        ("municipality", M, instance["municipalities"][[M, "name"]]),
-        ("provider", P, instance["providers"][[P, "name", "alliance"]]),
-        ("need", N, instance["needs"][[N, "name"]]),
-        ("level", "level", instance["levels"][["level", "code", "name"]]),
-    ):
-        plan = alloc.groupby(table, as_index=False)[["children", "cost_eur", "quality_points",
-                                                     "stepped_down"]].sum()
-        frame = names.merge(plan, on=table, how="left")
-        if not base.empty:
-            before = base.groupby(table, as_index=False)[["baseline_children",
-                                                          "baseline_cost_eur"]].sum()
-            frame = frame.merge(before, on=table, how="left")
-        frame = frame.fillna({c: 0.0 for c in frame.columns if c not in (table, "name", "code")})
-        frame["average_quality"] = np.where(frame["children"] > 0, frame["quality_points"]
-                                            / frame["children"].where(frame["children"] > 0), np.nan)
-        frame = frame.drop(columns="quality_points")
+    for key, (code, names, base_code) in groups.items():
+        size = len(names)
+        frame = names.reset_index(drop=True).copy()
+        frame["children"] = np.bincount(code, weights=x, minlength=size)
+        frame["cost_eur"] = np.bincount(code, weights=cost, minlength=size)
+        frame["stepped_down"] = np.bincount(code, weights=stepped, minlength=size)
+        if base_code is not None:
+            frame["baseline_children"] = np.bincount(
+                base_code, weights=base["children"].to_numpy(float), minlength=size)
+            frame["baseline_cost_eur"] = np.bincount(
+                base_code, weights=base["cost_eur"].to_numpy(float), minlength=size)
+        quality = np.bincount(code, weights=points, minlength=size)
+        served = frame["children"].to_numpy()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            frame["average_quality"] = np.where(served > EPS, quality / served, np.nan)
         if key == "provider":
             frame = frame.rename(columns={"cost_eur": "revenue_eur",
                                           "baseline_cost_eur": "baseline_revenue_eur"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass
 
@@ -145,7 +146,7 @@ def make_result(instance: Instance, program: Program, objective: str, raw: RawSo
         allocation=allocation,
         unserved=unserved,
         kpis=extract.kpis(instance, program, values, allocation, unserved, lots),
-        summaries=extract.summaries(instance, program, allocation),
+        summaries=extract.summaries(instance, program, values),
         constraint_groups=extract.constraint_groups(instance, program, objective, dual_values, duals),
         solver=solver,
         provenance=provenance,
@@ -163,19 +164,25 @@ def _kpis_without_plan(program: Program) -> dict[str, object]:
     }
 
 
-def provenance_record(instance: Instance, options: SolveOptions) -> dict[str, object]:
-    """What is needed to reproduce a result: input hash, versions, options."""
+@functools.cache
+def versions() -> dict[str, str]:
+    """Versions of budgetopt, Pyomo, highspy and HiGHS (read once per process)."""
     import importlib.metadata as md
 
     return {
+        "budgetopt": budgetopt.__version__,
+        "pyomo": md.version("pyomo"),
+        "highspy": md.version("highspy"),
+        "highs": highs_version(),
+    }
+
+
+def provenance_record(instance: Instance, options: SolveOptions) -> dict[str, object]:
+    """What is needed to reproduce a result: input hash, versions, options."""
+    return {
         "input_sha256": instance.sha256,
         "source": instance.source,
-        "versions": {
-            "budgetopt": budgetopt.__version__,
-            "pyomo": md.version("pyomo"),
-            "highspy": md.version("highspy"),
-            "highs": highs_version(),
-        },
+        "versions": dict(versions()),
         "options": options.as_dict(),
         "scenario": instance.scenario.model_dump(mode="json"),
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -38,7 +39,7 @@ class Instance:
         data.update(changes)
         return replace(self, scenario=Scenario.model_validate(data))
 
-    @property
+    @cached_property
     def sha256(self) -> str:
         """SHA-256 of the content: each table's rows hashed and sorted (row order does not count),
         its column names, and the scenario as JSON."""
