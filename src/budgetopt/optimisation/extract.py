@@ -269,8 +269,7 @@ def constraint_groups(instance: Instance, program: Program, objective: str,
 
 def _contribution(block, sens, values: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Per row: d(stored objective)/d(theta), by the envelope theorem."""
-    activity = np.zeros(block.size)
-    np.add.at(activity, block.rows, block.vals * values[block.cols])
+    activity = np.bincount(block.rows, weights=block.vals * values[block.cols], minlength=block.size)
     at_upper = np.abs(activity - block.upper) <= np.abs(activity - block.lower)
     d_bound = np.zeros(block.size)
     if sens.d_upper is not None:
@@ -279,8 +278,8 @@ def _contribution(block, sens, values: np.ndarray, y: np.ndarray) -> np.ndarray:
         d_bound = np.where(at_upper, d_bound, sens.d_lower)
     per_row = y * d_bound
     if sens.d_coef is not None:
-        moved = np.zeros(block.size)
-        np.add.at(moved, block.rows, sens.d_coef * values[block.cols])
+        moved = np.bincount(block.rows, weights=sens.d_coef * values[block.cols],
+                            minlength=block.size)
         per_row = per_row - y * moved
     return per_row
 
