@@ -26,7 +26,9 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_scales.py
 	BUDGETOPT_BENCH_SCALES=$${BUDGETOPT_BENCH_SCALES:-small,medium,national} \
-		$(BIN)/pytest benchmarks --benchmark-only --benchmark-sort=name
+		$(BIN)/pytest benchmarks --benchmark-only --benchmark-sort=name \
+		--benchmark-json=benchmarks/phases.json
+	$(BIN)/python benchmarks/run_scales.py --render
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .benchmarks

@@ -452,7 +452,8 @@ def solve_floor(instance: Instance, objective: str | None = None,
     status, value, values, duals = _read(h, objective)
     t4 = time.perf_counter()
     info = h.getInfo()
-    iterations = int(info.simplex_iteration_count) + int(info.ipm_iteration_count)
+    iterations = int(info.simplex_iteration_count) + int(info.ipm_iteration_count) + int(
+        getattr(info, "pdlp_iteration_count", 0))
     return FloorRun(t1 - t0, t2 - t1, t3 - t2, h.getRunTime(), t4 - t3, status, value, iterations,
                     lp.shape, values, duals)
 

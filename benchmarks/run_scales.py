@@ -33,6 +33,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 RESULTS = ROOT / "benchmarks" / "results.json"
+#: pytest-benchmark's JSON of the in-process phase benchmarks (``make bench`` writes it).
+PHASES = ROOT / "benchmarks" / "phases.json"
 DOC = ROOT / "docs" / "benchmarks.md"
 SCALES = {"small": (12, 30), "medium": (120, 400), "national": (342, 3000)}
 SEED = 20261127
@@ -112,7 +114,8 @@ def _floor_lp(instance, objective: str, options: dict) -> dict:
     from benchmarks.floor import solve_floor
 
     run = solve_floor(instance, objective, {"time_limit": LP_TIME_LIMIT} | options)
-    return {"build_s": run.build_s + run.pass_s, "pass_s": run.pass_s, "solve_s": run.run_s,
+    return {"build_s": run.build_s, "pass_s": run.pass_s, "solve_s": run.pass_s + run.run_s,
+            "solve_includes_pass": True,
             "extract_s": run.read_s, "total_s": run.total_s, "highs_s": run.highs_s,
             "status": run.status, "objective": run.objective, "iterations": run.iterations,
             "shape": list(run.shape)}
@@ -130,8 +133,8 @@ def worker(config: str, scale: str, objective: str) -> dict:
     import benchmarks.floor  # noqa: F401
     import budgetopt.optimisation.solve  # noqa: F401
 
-    instance = _instance(scale, None if config == "budgetopt-mip" else objective,
-                         procurement=config == "budgetopt-mip")
+    mip = config.startswith("budgetopt-mip")
+    instance = _instance(scale, None if mip else objective, procurement=mip)
     out: dict = {"rss_loaded_mb": _rss_mb()}
     cpu0 = time.process_time()
     _dispatch(config, instance, objective, out)
@@ -174,6 +177,8 @@ def _dispatch(config: str, instance, objective: str, out: dict) -> None:
         out.update(_frontier(config, instance, objective))
     elif config == "budgetopt-mip":
         out.update(_mip(instance))
+    elif config == "budgetopt-mip-log":
+        out.update(_mip_log(instance))
     else:
         msg = f"unknown configuration {config}"
         raise SystemExit(msg)
@@ -209,6 +214,59 @@ def _mip(instance) -> dict:
             "objective": result.objective_value, "bound": solver.get("bound"),
             "gap": solver.get("mip_gap"), "highs_s": solver.get("time_s"), "nodes": solver.get("nodes"),
             "shape": [solver.get("rows"), solver.get("columns"), solver.get("nonzeros")]}
+
+
+def _mip_log(instance) -> dict:
+    """budgetopt's MIP run with HiGHS's log on; the log row at the time limit, read from a thread.
+
+    HiGHS may overrun its time limit inside root cut separation, so the run goes in a daemon
+    thread and the process reports the last log row at or before the limit after limit + 30 s.
+    """
+    import threading
+
+    from budgetopt.optimisation.build import build_program
+    from budgetopt.optimisation.highs import HighsSession, SolveOptions
+
+    log = Path(tempfile.mkdtemp()) / "highs.log"
+    t0 = time.perf_counter()
+    program = build_program(instance)
+    session = HighsSession(program, instance.scenario.objective.value,
+                           SolveOptions(time_limit_s=MIP_TIME_LIMIT))
+    for option, value in (("output_flag", True), ("log_to_console", False), ("log_file", str(log))):
+        session.highs.setOptionValue(option, value)
+    done: dict = {}
+    started = time.perf_counter()
+    thread = threading.Thread(target=lambda: done.update(raw=session.run()), daemon=True)
+    thread.start()
+    thread.join(MIP_TIME_LIMIT + 30.0)
+    out = {"build_s": started - t0, "returned": not thread.is_alive(),
+           "returned_after_s": time.perf_counter() - started if not thread.is_alive() else None,
+           "shape": [program.num_rows, program.num_cols, int(program.matrix().nnz)],
+           "binaries": int(program.integrality.sum())}
+    out.update(_mip_row(log.read_text(errors="replace") if log.exists() else "", MIP_TIME_LIMIT))
+    if "raw" in done:
+        out["status"] = done["raw"].status.value
+    return out
+
+
+def _mip_row(text: str, limit: float) -> dict:
+    """Bound, incumbent, gap and time of the last HiGHS MIP log row at or before ``limit`` s."""
+    best: dict = {}
+    for line in text.splitlines():
+        tokens = line.split()
+        if len(tokens) < 12 or not tokens[-1].endswith("s") or not (
+                tokens[-6].endswith("%") or tokens[-6] == "inf"):
+            continue
+        try:
+            t = float(tokens[-1][:-1])
+            bound, incumbent = float(tokens[-8]), float(tokens[-7])
+            gap = float(tokens[-6][:-1]) / 100 if tokens[-6] != "inf" else None
+        except ValueError:
+            continue
+        if t <= limit:
+            best = {"log_time_s": t, "bound": bound, "gap": gap, "nodes": int(tokens[-12]),
+                    "objective": incumbent if math.isfinite(incumbent) else None}
+    return best
 
 
 # ============================================================================ runner (parent)
@@ -268,6 +326,7 @@ def _plan(groups: list[str], scales: list[str]) -> list[tuple[str, str, str, flo
             configs = FRONTIER_CONFIGS if scale == "small" else FRONTIER_CONFIGS[:2]
             plan += [(c, scale, "min_disruption", 1800.0) for c in configs]
     if "mip" in groups and "medium" in scales:
+        plan.append(("budgetopt-mip-log", "medium", "min_disruption", MIP_TIME_LIMIT + 120.0))
         plan.append(("budgetopt-mip", "medium", "min_disruption", 900.0))
     return plan
 
@@ -291,7 +350,8 @@ def run(groups: list[str], scales: list[str], reps: int | None, skip: set[str]) 
     data["runs"] = [r for r in data["runs"] if _key(r) not in planned]
     for rep in range(most):
         for config, scale, objective, timeout in plan:
-            limit = 1 if config in ("budgetopt-mip", "floor-simplex", "floor-pdlp") else _reps(scale, reps)
+            single = ("budgetopt-mip", "budgetopt-mip-log", "floor-simplex", "floor-pdlp")
+            limit = 1 if config in single else _reps(scale, reps)
             if rep >= limit:
                 continue
             record = run_child(config, scale, objective, timeout)
@@ -346,10 +406,18 @@ def _describe() -> str:
     return f"working tree at {done.stdout.strip() or 'unknown'}"
 
 
+def _normalise(rec: dict) -> dict:
+    """Older floor records counted passModel in build; like budgetopt's, it belongs to solve."""
+    if "pass_s" in rec and not rec.get("solve_includes_pass") and "build_s" in rec:
+        rec = {**rec, "build_s": rec["build_s"] - rec["pass_s"],
+               "solve_s": rec.get("solve_s", 0.0) + rec["pass_s"], "solve_includes_pass": True}
+    return rec
+
+
 def medians(runs: list[dict]) -> dict[tuple[str, str, str], dict]:
     """Median of every numeric field per (config, scale, objective); errors counted."""
     grouped: dict[tuple[str, str, str], list[dict]] = {}
-    for rec in runs:
+    for rec in map(_normalise, runs):
         grouped.setdefault(_key(rec), []).append(rec)
     out = {}
     for key, recs in grouped.items():
@@ -362,12 +430,13 @@ def medians(runs: list[dict]) -> dict[tuple[str, str, str], dict]:
             if values:
                 row[name] = statistics.median(values)
                 row[name + "_range"] = (min(values), max(values))
-        for name in ("status", "shape", "objective_value"):
+        for name in ("status", "shape", "objective_value", "nodes"):
             seen = [r.get(name) for r in ok if r.get(name) is not None]
-            if seen:
+            if seen and name not in row:
                 row[name] = seen[0] if name != "objective_value" else seen
         if not ok:
             row["peak_rss_mb"] = statistics.median([r.get("peak_rss_mb", 0) for r in recs])
+            row["wall_s"] = statistics.median([r.get("wall_s", 0) for r in recs])
         out[key] = row
     return out
 
@@ -441,13 +510,21 @@ def render(data: dict) -> None:
     lines += _frontier_table(med, data["runs"])
     lines += _mip_table(med)
     lines += _growth_table(med)
+    lines += _phase_table()
     lines += [
         "## Reproduce",
         "",
-        "    make bench                                              # runner + pytest-benchmark phases",
+        "    make bench        # the runner (all groups and scales), then the pytest-benchmark phases",
         "    .venv/bin/python benchmarks/run_scales.py --groups lp --scales medium --reps 3",
+        "    .venv/bin/python benchmarks/run_scales.py --snapshot HEAD   # committed src/, not the tree",
         "    .venv/bin/python benchmarks/run_scales.py --render      # tables from results.json",
         "    BUDGETOPT_BENCH_SCALES=small,medium .venv/bin/pytest benchmarks --benchmark-only",
+        "    .venv/bin/pytest benchmarks --benchmark-disable -q      # the smoke (small + regions, ~40 s)",
+        "",
+        "Groups: `lp` (the LP table), `quality` (max_quality configurations; medium and national), "
+        "`frontier` (small and medium), `mip` (medium). On this machine the whole runner takes about "
+        "1.5 h, most of it national simplex solves; the run above used `--groups` in turn, national "
+        "only for `quality`.",
         "",
     ]
     notes = ROOT / "benchmarks" / "NOTES.md"
@@ -476,9 +553,9 @@ def _lp_table(med: dict, runs: list[dict]) -> list[str]:
             "| extract s | total s | outside HiGHS s | × floor | × floor, paired | CPU s | × floor CPU, "
             "paired | peak RSS MB | × floor RSS | model RSS MB | status |")
     lines = ["## LP end to end (min_disruption, the generator's scenario)", "",
-             "*build* = tables → model handed to HiGHS (floor: numpy/scipy + passModel; budgetopt: "
-             "`build_program` + matrix; Pyomo: pandas + ConcreteModel); *solve* = every HiGHS run incl. "
-             "passing the model (budgetopt: `solve_program`, i.e. the primary solve and the "
+             "*build* = tables → sparse model (floor: numpy/scipy; budgetopt: `build_program` + matrix; "
+             "Pyomo: pandas + ConcreteModel); *solve* = passing the model to HiGHS and every HiGHS run "
+             "(Pyomo: appsi's translation too; budgetopt: `solve_program`, i.e. the primary solve and the "
              "tie-break re-solve on the optimal face); *extract* = solution read back (floor: values "
              "and duals; budgetopt: `make_result`: tables, KPIs, summaries, shadow prices, provenance); "
              "*total* = build + solve + extract; *outside HiGHS* = total − HiGHS run time, the layer's own "
@@ -569,7 +646,8 @@ def _quality_table(med: dict) -> list[str]:
     lines = ["## max_quality: HiGHS configurations", "",
              "The floor model run with each HiGHS LP algorithm (simplex = dual simplex; ipm with and "
              "without crossover; pdlp = first-order, to its default tolerances) against budgetopt's "
-             "production path (interior point with crossover, then the tie-break re-solve).", "",
+             "production path (interior point with crossover, then the tie-break re-solve). Simplex "
+             f"and PDLP: one run each, HiGHS time limit {SLOW_LIMIT:.0f} s.", "",
              "| scale | configuration | n | solve s | HiGHS s (iterations) | total s | CPU s | × best (CPU) "
              "| peak RSS MB | status | objective |", "|" + "---|" * 11]
     for scale in SCALES:
@@ -581,7 +659,7 @@ def _quality_table(med: dict) -> list[str]:
             objective = (row.get("objective_value") or [None])[0]
             status = row.get("status", "timeout/error" if row["errors"] else "–")
             highs = _f(row.get("highs_s"))
-            if row.get("iterations") is not None:
+            if row.get("iterations"):
                 highs += f" ({row['iterations']:,.0f})"
             lines.append(
                 f"| {scale} | {config} | {row['n']} | {_f(row.get('solve_s'))} | {highs} "
@@ -614,21 +692,69 @@ def _frontier_table(med: dict, runs: list[dict]) -> list[str]:
 
 
 def _mip_table(med: dict) -> list[str]:
-    row = med.get(("budgetopt-mip", "medium", "min_disruption"))
-    if not row:
+    log = med.get(("budgetopt-mip-log", "medium", "min_disruption"))
+    full = med.get(("budgetopt-mip", "medium", "min_disruption"))
+    if not log and not full:
         return []
-    shape = row.get("shape") or []
-    objective = (row.get("objective_value") or [None])[0]
-    gap_text = "–" if row.get("gap") is None else f"{100 * row['gap']:.2f} %"
-    return [
-        "## Procurement MIP, medium "
-        f"(`generate_instance(120, 400, procurement=True)`, {MIP_TIME_LIMIT:.0f} s)",
-        "", "| rows / cols / nnz | status | HiGHS s | incumbent | bound | gap | nodes | peak RSS MB |",
-        "|---|---|---|---|---|---|---|---|",
-        f"| {' / '.join(f'{v:,}' for v in shape if v is not None)} | {row.get('status')} | "
-        f"{_f(row.get('highs_s'))} | {_f(objective)} | {_f(row.get('bound'))} | "
-        f"{gap_text} | {_f(row.get('nodes'), 0)} | "
-        f"{_f(row.get('peak_rss_mb'))} |", ""]
+    lines = ["## Procurement MIP, medium "
+             f"(`generate_instance(120, 400, procurement=True)`, time limit {MIP_TIME_LIMIT:.0f} s)", ""]
+    if log:
+        shape = log.get("shape") or []
+        objective = (log.get("objective_value") or [None])[0]
+        gap = "–" if log.get("gap") is None else f"{100 * log['gap']:.2f} %"
+        returned = (f"returned after {_f(log.get('returned_after_s'))} s" if log.get("returned")
+                    else f"had not returned {MIP_TIME_LIMIT + 30:.0f} s after the start")
+        lines += [
+            "budgetopt's program and HiGHS options (`HighsSession`), HiGHS's log on; the last log row "
+            f"at or before {MIP_TIME_LIMIT:.0f} s:", "",
+            "| rows / cols / nnz (binaries) | log time s | incumbent | dual bound | gap | B&B nodes "
+            "| HiGHS | peak RSS MB |", "|---|---|---|---|---|---|---|---|",
+            f"| {' / '.join(f'{v:,}' for v in shape)} ({log.get('binaries', 0):,.0f}) | "
+            f"{_f(log.get('log_time_s'))} | {_f(objective)} | {_f(log.get('bound'))} | {gap} | "
+            f"{log.get('nodes', '–')} | {returned} | {_f(log.get('peak_rss_mb'))} |", ""]
+    if full:
+        if full["n"] == 0:
+            lines += [
+                f"`solve_instance` on the same instance (production path, time limit "
+                f"{MIP_TIME_LIMIT:.0f} s): killed by the runner's watchdog after {_f(full.get('wall_s'))} s "
+                f"({'; '.join(sorted(set(full['errors'])))}); py-spy showed it inside `HighsSession.run`, "
+                "the primary MIP solve: HiGHS does not honour its time limit here, so the service "
+                "needs its own watchdog.", ""]
+        else:
+            objective = (full.get("objective_value") or [None])[0]
+            gap = "–" if full.get("gap") is None else f"{100 * full['gap']:.2f} %"
+            lines += [f"`solve_instance` (production path): {full.get('status')} after "
+                      f"{_f(full.get('total_s'))} s, objective {_f(objective)}, bound "
+                      f"{_f(full.get('bound'))}, gap {gap}.", ""]
+    return lines
+
+
+def _phase_table() -> list[str]:
+    """Per-phase medians from pytest-benchmark (in one warm process), when its JSON exists."""
+    if not PHASES.exists():
+        return []
+    report = json.loads(PHASES.read_text())
+    cells: dict[str, dict[str, str]] = {}
+    phases: list[str] = []
+    for bench in report.get("benchmarks", []):
+        name = bench["name"]
+        test = name.split("[", 1)[0].removeprefix("test_")
+        case = bench.get("param") or name
+        if test not in phases:
+            phases.append(test)
+        stats = bench["stats"]
+        cells.setdefault(case, {})[test] = f"{_f(stats['median'])} ({stats['rounds']})"
+    info = report.get("machine_info", {})
+    lines = ["## Phases in one process (pytest-benchmark)", "",
+             f"`pytest benchmarks --benchmark-only` on {report.get('datetime', '?')[:16]} "
+             f"({info.get('cpu', {}).get('brand_raw', '?')}); median seconds (rounds). *load_validate* = "
+             "`load_instance` of a CSV folder; *solve* = `solve_program` (HiGHS runs incl. tie-break); "
+             "*extract* = `make_result`; *report* = `Result.to_dict` + JSON; *solve_instance* = all of it; "
+             "*frontier_20_budgets* = 20 budgets warm, cold, and the highspy warm floor.", "",
+             "| case | " + " | ".join(phases) + " |", "|---|" + "---|" * len(phases)]
+    for case, row in sorted(cells.items()):
+        lines.append(f"| {case} | " + " | ".join(row.get(p, "–") for p in phases) + " |")
+    return [*lines, ""]
 
 
 def _growth_table(med: dict) -> list[str]:
@@ -657,6 +783,7 @@ def _growth_table(med: dict) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    global RESULTS, DOC
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--worker", nargs=3, metavar=("CONFIG", "SCALE", "OBJECTIVE"))
     parser.add_argument("--out")
@@ -665,6 +792,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reps", type=int, default=None, help="repetitions (default 5; medium, national 3)")
     parser.add_argument("--skip", default="", help="comma-separated configurations to leave out")
     parser.add_argument("--render", action="store_true", help="only re-render docs from the JSON")
+    parser.add_argument("--results", default=None, help="results JSON (default benchmarks/results.json)")
+    parser.add_argument("--doc", default=None, help="markdown output (default docs/benchmarks.md)")
     parser.add_argument("--snapshot", nargs="?", const="HEAD", default=None, metavar="COMMIT",
                         help="measure a commit's src/ (default HEAD) rather than the working tree")
     args = parser.parse_args(argv)
@@ -672,6 +801,10 @@ def main(argv: list[str] | None = None) -> int:
         result = worker(*args.worker)
         Path(args.out).write_text(json.dumps(result, default=float))
         return 0
+    if args.results:
+        RESULTS = Path(args.results).resolve()
+    if args.doc:
+        DOC = Path(args.doc).resolve()
     if args.render:
         render(json.loads(RESULTS.read_text()))
         return 0
