@@ -65,15 +65,22 @@ class Result:
         }
         return _clean(data)
 
+    def files(self) -> dict[str, bytes]:
+        """The files :meth:`write` writes, by name: ``result.json``, ``allocation.csv`` and
+        ``unserved.csv`` when any child is unserved (UTF-8)."""
+        files = {
+            "result.json": (json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
+            "allocation.csv": self.allocation.to_csv(index=False, float_format="%.10g").encode("utf-8"),
+        }
+        if len(self.unserved):
+            files["unserved.csv"] = self.unserved.to_csv(index=False, float_format="%.10g").encode("utf-8")
+        return files
+
     def write(self, out: Path) -> None:
         """Write ``result.json`` and ``allocation.csv`` (and ``unserved.csv`` when any) to ``out``."""
         out.mkdir(parents=True, exist_ok=True)
-        (out / "result.json").write_text(
-            json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
-        self.allocation.to_csv(out / "allocation.csv", index=False, float_format="%.10g")
-        if len(self.unserved):
-            self.unserved.to_csv(out / "unserved.csv", index=False, float_format="%.10g")
+        for name, content in self.files().items():
+            (out / name).write_bytes(content)
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, object]]:

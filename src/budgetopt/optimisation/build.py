@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from budgetopt.optimisation.index import IdIndex, expand, lookup
+from budgetopt.optimisation.procurement import procurement_blocks
 from budgetopt.optimisation.program import (
     INF,
     MONEY_SCALE,
@@ -501,49 +502,6 @@ def _municipality_budget(instance: Instance, arcs: pd.DataFrame,
     )
 
 
-def lot_of_arc(arcs: pd.DataFrame, z: ColumnBlock) -> np.ndarray:
-    """Position in the lot block z of each arc's (provider, need) lot."""
-    n_needs = int(max(arcs["n"].to_numpy().max(initial=0), z.keys["n"].to_numpy().max(initial=0))) + 1
-    return lookup(z.keys["p"].to_numpy() * n_needs + z.keys["n"].to_numpy(),
-                  arcs["p"].to_numpy() * n_needs + arcs["n"].to_numpy())
-
-
-def _procurement(instance: Instance, arcs: pd.DataFrame, cells: pd.DataFrame,
-                 z: ColumnBlock) -> list[RowBlock]:
-    """Contract lots: arcs only with a contracted lot, lots per need, minimum lot volume."""
-    scenario = instance.scenario
-    lots = lot_of_arc(arcs, z)
-    demand = cells["demand"].to_numpy(float)[arcs["cell"].to_numpy()]
-    n_arcs = len(arcs)
-    blocks = [
-        RowBlock(
-            "contract_link",
-            arcs[[M, N, "indicated_level", "level", P]],
-            np.concatenate([np.arange(n_arcs), np.arange(n_arcs)]),
-            np.concatenate([np.arange(n_arcs), z.start + lots]),
-            np.concatenate([np.ones(n_arcs), -demand]),
-            np.full(n_arcs, -INF),
-            np.zeros(n_arcs),
-        )
-    ]
-    if scenario.max_providers_per_need is not None:
-        rows, keys = _group_rows(z.keys, [N])
-        blocks.append(RowBlock(
-            "lots_per_need", keys, rows, z.start + np.arange(z.size), np.ones(z.size),
-            np.full(len(keys), -INF), np.full(len(keys), float(scenario.max_providers_per_need)),
-        ))
-    if scenario.min_contract_children:
-        vmin = float(scenario.min_contract_children)
-        blocks.append(RowBlock(
-            "min_contract_volume", z.keys[[P, N]],
-            np.concatenate([lots, np.arange(z.size)]),
-            np.concatenate([np.arange(n_arcs), z.start + np.arange(z.size)]),
-            np.concatenate([np.ones(n_arcs), np.full(z.size, -vmin)]),
-            np.zeros(z.size), np.full(z.size, INF),
-        ))
-    return blocks
-
-
 # --------------------------------------------------------------------------- assembly
 
 
@@ -650,7 +608,7 @@ def build_program(instance: Instance, *, budget_eur: float | None = None,
         _municipality_budget(instance, arcs, budget),
     ]
     if z is not None:
-        blocks.extend(_procurement(instance, arcs, cells, z))
+        blocks.extend(procurement_blocks(instance, arcs, cells, z, w))
     objectives = _objectives(instance, arcs, columns, contract_cost)
     cell_children0, cell_cost0 = _cell_baseline(cells, pairs)
     data.update(budget_eur=budget, baseline=baseline, contract_cost=contract_cost,

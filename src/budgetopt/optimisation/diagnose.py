@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from budgetopt.optimisation.extract import FAMILY_LABELS
 from budgetopt.optimisation.highs import HighsSession, SolveOptions
+from budgetopt.optimisation.procurement import VALID_INEQUALITIES
 from budgetopt.optimisation.program import MONEY_SCALE, Program
 from budgetopt.scenario.instance import Instance
 from budgetopt.scenario.params import Scenario
@@ -54,6 +55,14 @@ def _eur(amount: float) -> str:
     return f"EUR {amount / 1e6:,.2f} M" if abs(amount) >= 1e5 else f"EUR {amount:,.2f}"
 
 
+def _switch(session: HighsSession, family: str, active: bool) -> None:
+    """Switch a family on or off, with the valid inequalities derived from it."""
+    session.set_active(family, active)
+    for derived, parents in VALID_INEQUALITIES.items():
+        if derived in session.program.blocks and family in parents:
+            session.set_active(derived, all(session.active.get(p, True) for p in parents))
+
+
 def diagnose_infeasibility(instance: Instance, program: Program,
                            options: SolveOptions) -> dict[str, object]:
     """Explain an infeasible scenario.
@@ -65,7 +74,7 @@ def diagnose_infeasibility(instance: Instance, program: Program,
     """
     scenario = instance.scenario
     session = HighsSession(program, "min_cost", options)
-    switchable = [f for f in program.blocks if f not in FIXED]
+    switchable = [f for f in program.blocks if f not in FIXED and f not in VALID_INEQUALITIES]
     budget = program.data["budget_eur"]
     minimal = None
     if "budget" in program.blocks:
@@ -79,18 +88,18 @@ def diagnose_infeasibility(instance: Instance, program: Program,
 
     conflict = list(switchable)
     for family in switchable:
-        session.set_active(family, False)
+        _switch(session, family, False)
         if session.feasible():
-            session.set_active(family, True)
+            _switch(session, family, True)
         else:
             conflict.remove(family)
     for family in switchable:
-        session.set_active(family, True)
+        _switch(session, family, True)
     relaxable = {}
     for family in conflict:
-        session.set_active(family, False)
+        _switch(session, family, False)
         relaxable[family] = session.feasible()
-        session.set_active(family, True)
+        _switch(session, family, True)
 
     rules = [
         {"family": f, "label": FAMILY_LABELS.get(f, f), "rule": describe_rule(f, scenario),

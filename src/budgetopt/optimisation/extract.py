@@ -32,20 +32,17 @@ FAMILY_LABELS: dict[str, str] = {
     "contract_link": "care only from contracted providers",
     "lots_per_need": "maximum number of contracted providers per need",
     "min_contract_volume": "minimum volume per contract",
+    "cell_cover": "every demand cell keeps a contracted provider (implied)",
+    "lot_capacity": "a contract within its provider's capacity (implied)",
+    "moved_link": "a closed contract moves its children (implied)",
 }
-BOOKKEEPING = {"moved", "need_total", "contract_link"}
+#: Families that are not policy rules: bookkeeping rows and the procurement MIP's implied rows.
+BOOKKEEPING = {"moved", "need_total", "contract_link", "cell_cover", "lot_capacity", "moved_link"}
 
 
 # --------------------------------------------------------------------------- objective in user units
 
 
-def objective_in_user_units(objective: str, scaled: float) -> float:
-    """Convert the stored minimisation value to the user's units (EUR, quality points, children)."""
-    if objective == "min_cost":
-        return scaled / MONEY_SCALE
-    if objective == "max_quality":
-        return -scaled
-    return scaled
 
 
 # --------------------------------------------------------------------------- tables

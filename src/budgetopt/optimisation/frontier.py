@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 
 from budgetopt.optimisation.build import baseline_cost, build_program
-from budgetopt.optimisation.extract import objective_in_user_units
 from budgetopt.optimisation.highs import HighsSession, SolveOptions
-from budgetopt.optimisation.program import Program
+from budgetopt.optimisation.monitor import Monitor
+from budgetopt.optimisation.program import Program, objective_in_user_units
 from budgetopt.optimisation.solve import options_for
 from budgetopt.scenario.instance import Instance
 
@@ -32,28 +32,34 @@ def frontier_budgets(instance: Instance, points: int = 20, low: float = 0.8,
 
 
 def budget_frontier(instance: Instance, budgets: Sequence[float], *, objective: str | None = None,
-                    warm: bool = True, options: SolveOptions | None = None) -> pd.DataFrame:
+                    warm: bool = True, options: SolveOptions | None = None,
+                    monitor: Monitor | None = None) -> pd.DataFrame:
     """Solve the scenario at each budget [EUR].
 
     ``warm=True`` builds once and only changes the budget row between solves; ``warm=False``
     rebuilds and solves from scratch at every point (the reference it is measured against).
+    ``monitor`` hears the points done (``points_done`` of ``points``) and may stop the sweep
+    (:class:`~budgetopt.optimisation.monitor.Cancelled` between points).
     """
+    monitor = monitor or Monitor()
     objective = objective or instance.scenario.objective.value
     options = options_for(instance, options)
     base = baseline_cost(instance)
     rows = []
     session = None
     program = None
-    for budget in budgets:
+    for done, budget in enumerate(budgets):
+        monitor.phase("solving")
         started = time.perf_counter()
         if session is None or not warm:
             program = build_program(instance, budget_eur=budget, budget_row=True)
-            session = HighsSession(program, objective, options)
+            session = HighsSession(program, objective, options, monitor=monitor)
         else:
             session.set_budget(budget)
         raw = session.run()
         elapsed = time.perf_counter() - started
         rows.append(_point(program, objective, budget, base, raw, elapsed))
+        monitor.solver(points_done=done + 1, points=len(budgets))
     return pd.DataFrame(rows, columns=FRONTIER_COLUMNS)
 
 

@@ -7,12 +7,16 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import highspy
 import numpy as np
 
-from budgetopt.optimisation.program import INF, MONEY_SCALE, Program
+from budgetopt.optimisation.program import INF, MONEY_SCALE, Program, objective_in_user_units
 from budgetopt.optimisation.status import SolveStatus
+
+if TYPE_CHECKING:
+    from budgetopt.optimisation.monitor import Monitor
 
 _MS = highspy.HighsModelStatus
 _LIMITS = {_MS.kTimeLimit, _MS.kIterationLimit, _MS.kSolutionLimit, _MS.kObjectiveBound,
@@ -64,6 +68,7 @@ def highs_version() -> str:
 _banner_shown = False
 
 
+
 def new_highs() -> highspy.Highs:
     """A silent HiGHS object; the library's start-up banner is kept off standard output."""
     global _banner_shown
@@ -84,19 +89,62 @@ def new_highs() -> highspy.Highs:
     return highs
 
 
+def mip_figures(objective: str, incumbent: float, bound: float, gap: float) -> dict[str, float | None]:
+    """MIP progress in the user's units (incumbent, bound) and the relative gap; None where unknown."""
+    def user(stored: float) -> float | None:
+        return objective_in_user_units(objective, float(stored)) if np.isfinite(stored) else None
+
+    return {"incumbent": user(incumbent), "bound": user(bound),
+            "gap": float(gap) if np.isfinite(gap) and np.isfinite(incumbent) else None}
+
+
 class HighsSession:
     """A live HiGHS model of a :class:`Program`: solve, change a bound or objective, re-solve warm."""
 
     def __init__(self, program: Program, objective: str, options: SolveOptions | None = None,
-                 *, integer: bool = True) -> None:
+                 *, integer: bool = True, monitor: Monitor | None = None) -> None:
         self.program = program
         self.options = options or SolveOptions()
         self.objective = objective
         self.highs = new_highs()
+        self.monitor: Monitor | None = None
         self._set_options()
         self._pass(integer)
         self.active = dict.fromkeys(program.blocks, True)
         self.bounds = {f: (b.lower.copy(), b.upper.copy()) for f, b in program.blocks.items()}
+        if monitor is not None:
+            self.watch(monitor)
+
+    def watch(self, monitor: Monitor) -> None:
+        """Report MIP progress to ``monitor`` and interrupt HiGHS when it asks to stop.
+
+        HiGHS calls back from its simplex, interior-point and MIP loops; an interrupted run ends
+        with status ``interrupted`` (keeping the best MIP plan found).
+        """
+        if self.monitor is not None:
+            self.monitor = monitor
+            return
+        self.monitor = monitor
+        h = self.highs
+
+        def interrupt(event: highspy.cb.HighsCallbackEvent) -> None:
+            watcher = self.monitor
+            if watcher is not None and watcher.stop_requested():
+                event.interrupt()
+
+        def mip(event: highspy.cb.HighsCallbackEvent) -> None:
+            watcher = self.monitor
+            if watcher is None:
+                return
+            data = event.data_out
+            watcher.solver(**mip_figures(self.objective, data.objective_function_value,
+                                         data.mip_dual_bound, data.mip_gap), nodes=int(data.mip_node_count))
+            if watcher.stop_requested():
+                event.interrupt()
+
+        h.cbSimplexInterrupt.subscribe(interrupt)
+        h.cbIpmInterrupt.subscribe(interrupt)
+        h.cbMipInterrupt.subscribe(mip)
 
     # ------------------------------------------------------------------ set-up
 
@@ -243,8 +291,10 @@ class HighsSession:
     def run(self, *, time_limit_s: float | None = None) -> RawSolve:
         """Solve (warm when the model was solved before) and map the outcome."""
         h = self.highs
-        if time_limit_s is not None:
-            h.setOptionValue("time_limit", float(time_limit_s))
+        limit = self.options.time_limit_s if time_limit_s is None else time_limit_s
+        # HiGHS 1.16 stops an LP when the run time summed over all runs of this object reaches
+        # ``time_limit``; a MIP run counts from its own start.
+        h.setOptionValue("time_limit", float(limit) + (0.0 if self.has_integers else h.getRunTime()))
         started = time.perf_counter()
         h.run()
         elapsed = time.perf_counter() - started

@@ -6,7 +6,9 @@ import time
 
 from budgetopt.optimisation.build import build_program
 from budgetopt.optimisation.highs import HighsSession, SolveOptions
+from budgetopt.optimisation.monitor import Monitor
 from budgetopt.optimisation.solve import diagnose_result, make_result, options_for, solve_program
+from budgetopt.optimisation.status import SolveStatus
 from budgetopt.results import Result
 from budgetopt.scenario.instance import Instance
 
@@ -28,8 +30,13 @@ class LiveModel:
         self.warm_solves = 0
         self.cold_solves = 0
 
-    def solve(self, *, diagnose: bool = True, **changes: object) -> Result:
-        """Solve with some scenario parameters changed (kept for later solves)."""
+    def solve(self, *, diagnose: bool = True, monitor: Monitor | None = None, **changes: object) -> Result:
+        """Solve with some scenario parameters changed (kept for later solves).
+
+        ``monitor`` as in :func:`~budgetopt.optimisation.solve.solve_instance`.
+        """
+        monitor = monitor or Monitor()
+        monitor.phase("building")
         if changes:
             self.instance = self.instance.with_scenario(**changes)
         instance = self.instance
@@ -43,12 +50,16 @@ class LiveModel:
         else:
             warm = self.session.update_to(program, objective, options)
         build_s = time.perf_counter() - started
+        self.session.watch(monitor)
+        monitor.phase("solving")
         self.warm_solves += warm
         self.cold_solves += not warm
         raw, values, duals, dual_values = solve_program(program, objective, options,
                                                         session=self.session)
+        monitor.phase("extracting", may_stop=False)
         result = make_result(instance, program, objective, raw, values, duals, dual_values, options)
         result.solver.update(build_s=build_s, warm_start=warm)
-        if diagnose:
+        if diagnose and result.status == SolveStatus.INFEASIBLE:
+            monitor.phase("diagnosing", may_stop=False)
             diagnose_result(instance, program, options, result)
         return result

@@ -186,3 +186,12 @@ def finish(
         cells=cells,
         data=data,
     )
+
+
+def objective_in_user_units(objective: str, scaled: float) -> float:
+    """Convert the stored minimisation value to the user's units (EUR, quality points, children)."""
+    if objective == "min_cost":
+        return scaled / MONEY_SCALE
+    if objective == "max_quality":
+        return -scaled
+    return scaled

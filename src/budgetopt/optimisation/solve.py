@@ -13,7 +13,8 @@ import budgetopt
 from budgetopt.optimisation import extract
 from budgetopt.optimisation.build import build_program
 from budgetopt.optimisation.highs import HighsSession, RawSolve, SolveOptions, highs_version
-from budgetopt.optimisation.program import Program
+from budgetopt.optimisation.monitor import Monitor
+from budgetopt.optimisation.program import Program, objective_in_user_units
 from budgetopt.optimisation.status import SolveStatus
 from budgetopt.results import ALLOCATION_COLUMNS, UNSERVED_COLUMNS, Result
 from budgetopt.scenario.instance import Instance
@@ -52,8 +53,13 @@ def solve_program(program: Program, objective: str, options: SolveOptions,
     optimal face is held), so its owner resets it with ``update_to`` before the next solve.
     """
     session = session or HighsSession(program, objective, options)
-    raw = session.run()
-    if not raw.status.has_plan:
+    if session.has_integers:
+        from budgetopt.optimisation.procurement import run_mip
+
+        raw = run_mip(session, program)
+    else:
+        raw = session.run()
+    if not raw.status.has_plan or (session.monitor is not None and session.monitor.stopped):
         return raw, None, None, None
     values = raw.col_value
     if session.has_integers:
@@ -78,17 +84,28 @@ def solve_program(program: Program, objective: str, options: SolveOptions,
 
 
 def solve_instance(instance: Instance, options: SolveOptions | None = None,
-                   *, diagnose: bool = True) -> Result:
-    """Solve an instance's scenario and return the full :class:`Result` (never raises on status)."""
+                   *, diagnose: bool = True, monitor: Monitor | None = None) -> Result:
+    """Solve an instance's scenario and return the full :class:`Result` (never raises on status).
+
+    ``monitor`` (optional) hears the phases and the solver's progress; when it asks to stop,
+    HiGHS is interrupted and the result has status ``interrupted``, or :class:`Cancelled` is
+    raised between phases.
+    """
+    monitor = monitor or Monitor()
     options = options_for(instance, options)
     objective = instance.scenario.objective.value
+    monitor.phase("building")
     started = time.perf_counter()
     program = build_program(instance)
     build_s = time.perf_counter() - started
-    raw, values, duals, dual_values = solve_program(program, objective, options)
+    monitor.phase("solving")
+    session = HighsSession(program, objective, options, monitor=monitor)
+    raw, values, duals, dual_values = solve_program(program, objective, options, session=session)
+    monitor.phase("extracting", may_stop=False)
     result = make_result(instance, program, objective, raw, values, duals, dual_values, options)
     result.solver["build_s"] = build_s
-    if diagnose:
+    if diagnose and result.status == SolveStatus.INFEASIBLE:
+        monitor.phase("diagnosing", may_stop=False)
         diagnose_result(instance, program, options, result)
     return result
 
@@ -116,7 +133,7 @@ def make_result(instance: Instance, program: Program, objective: str, raw: RawSo
         "iterations": raw.iterations,
         "nodes": raw.nodes,
         "mip_gap": raw.gap,
-        "bound": None if raw.bound is None else extract.objective_in_user_units(objective, raw.bound),
+        "bound": None if raw.bound is None else objective_in_user_units(objective, raw.bound),
         "options": options.as_dict(),
         "rows": program.num_rows,
         "columns": program.num_cols,
@@ -137,7 +154,7 @@ def make_result(instance: Instance, program: Program, objective: str, raw: RawSo
     allocation = extract.allocation_table(program, values)
     unserved = extract.unserved_table(program, values)
     lots = extract.contracted_lots(program, values)
-    value = extract.objective_in_user_units(objective, float(program.objectives[objective] @ values))
+    value = objective_in_user_units(objective, float(program.objectives[objective] @ values))
     return Result(
         status=raw.status,
         message=_status_message(raw.status, objective, raw.gap),
