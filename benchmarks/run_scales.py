@@ -41,6 +41,8 @@ SEED = 20261127
 #: HiGHS time limit inside every LP configuration [s]: let each solve finish.
 LP_TIME_LIMIT = 1200.0
 MIP_TIME_LIMIT = 60.0
+#: The procurement MIP is measured under each objective (min_disruption is the generator's default).
+MIP_OBJECTIVES = ("min_disruption", "min_cost", "max_quality")
 #: HiGHS time limit of the single-run max_quality configurations (dual simplex, PDLP) [s].
 SLOW_LIMIT = 600.0
 FRONTIER_POINTS = 20
@@ -134,7 +136,7 @@ def worker(config: str, scale: str, objective: str) -> dict:
     import budgetopt.optimisation.solve  # noqa: F401
 
     mip = config.startswith("budgetopt-mip")
-    instance = _instance(scale, None if mip else objective, procurement=mip)
+    instance = _instance(scale, objective, procurement=mip)
     out: dict = {"rss_loaded_mb": _rss_mb()}
     cpu0 = time.process_time()
     _dispatch(config, instance, objective, out)
@@ -327,7 +329,7 @@ def _plan(groups: list[str], scales: list[str]) -> list[tuple[str, str, str, flo
             plan += [(c, scale, "min_disruption", 1800.0) for c in configs]
     if "mip" in groups and "medium" in scales:
         plan.append(("budgetopt-mip-log", "medium", "min_disruption", MIP_TIME_LIMIT + 120.0))
-        plan.append(("budgetopt-mip", "medium", "min_disruption", 900.0))
+        plan += [("budgetopt-mip", "medium", objective, 900.0) for objective in MIP_OBJECTIVES]
     return plan
 
 
@@ -693,11 +695,29 @@ def _frontier_table(med: dict, runs: list[dict]) -> list[str]:
 
 def _mip_table(med: dict) -> list[str]:
     log = med.get(("budgetopt-mip-log", "medium", "min_disruption"))
-    full = med.get(("budgetopt-mip", "medium", "min_disruption"))
-    if not log and not full:
+    full = {o: med.get(("budgetopt-mip", "medium", o)) for o in MIP_OBJECTIVES}
+    if not log and not any(full.values()):
         return []
     lines = ["## Procurement MIP, medium "
              f"(`generate_instance(120, 400, procurement=True)`, time limit {MIP_TIME_LIMIT:.0f} s)", ""]
+    if any(full.values()):
+        lines += [
+            "`solve_instance` (the production path: implied rows, start plan from the LP relaxation, "
+            "HiGHS in a child process stopped at the limit); gap = (plan − best proven bound) / plan:", "",
+            "| objective | status | wall s | plan | bound | gap | peak RSS MB |",
+            "|---|---|---|---|---|---|---|"]
+        for objective, row in full.items():
+            if not row:
+                continue
+            if row["n"] == 0:
+                lines.append(f"| {objective} | killed after {_f(row.get('wall_s'))} s "
+                             f"({'; '.join(sorted(set(row['errors'])))}) | | | | | |")
+                continue
+            value = (row.get("objective_value") or [None])[0]
+            gap = "–" if row.get("gap") is None else f"{100 * row['gap']:.2f} %"
+            lines.append(f"| {objective} | {row.get('status')} | {_f(row.get('total_s'))} | {_f(value)} | "
+                         f"{_f(row.get('bound'))} | {gap} | {_f(row.get('peak_rss_mb'))} |")
+        lines.append("")
     if log:
         shape = log.get("shape") or []
         objective = (log.get("objective_value") or [None])[0]
@@ -705,27 +725,14 @@ def _mip_table(med: dict) -> list[str]:
         returned = (f"returned after {_f(log.get('returned_after_s'))} s" if log.get("returned")
                     else f"had not returned {MIP_TIME_LIMIT + 30:.0f} s after the start")
         lines += [
-            "budgetopt's program and HiGHS options (`HighsSession`), HiGHS's log on; the last log row "
-            f"at or before {MIP_TIME_LIMIT:.0f} s:", "",
+            "For comparison, HiGHS alone on the same rows (min_disruption, no start plan, in-process, "
+            "log on); "
+            f"the last log row at or before {MIP_TIME_LIMIT:.0f} s:", "",
             "| rows / cols / nnz (binaries) | log time s | incumbent | dual bound | gap | B&B nodes "
             "| HiGHS | peak RSS MB |", "|---|---|---|---|---|---|---|---|",
             f"| {' / '.join(f'{v:,}' for v in shape)} ({log.get('binaries', 0):,.0f}) | "
             f"{_f(log.get('log_time_s'))} | {_f(objective)} | {_f(log.get('bound'))} | {gap} | "
             f"{log.get('nodes', '–')} | {returned} | {_f(log.get('peak_rss_mb'))} |", ""]
-    if full:
-        if full["n"] == 0:
-            lines += [
-                f"`solve_instance` on the same instance (production path, time limit "
-                f"{MIP_TIME_LIMIT:.0f} s): killed by the runner's watchdog after {_f(full.get('wall_s'))} s "
-                f"({'; '.join(sorted(set(full['errors'])))}); py-spy showed it inside `HighsSession.run`, "
-                "the primary MIP solve: HiGHS does not honour its time limit here, so the service "
-                "needs its own watchdog.", ""]
-        else:
-            objective = (full.get("objective_value") or [None])[0]
-            gap = "–" if full.get("gap") is None else f"{100 * full['gap']:.2f} %"
-            lines += [f"`solve_instance` (production path): {full.get('status')} after "
-                      f"{_f(full.get('total_s'))} s, objective {_f(objective)}, bound "
-                      f"{_f(full.get('bound'))}, gap {gap}.", ""]
     return lines
 
 

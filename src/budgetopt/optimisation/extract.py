@@ -71,9 +71,14 @@ def unserved_table(program: Program, values: np.ndarray) -> pd.DataFrame:
 
 def contracted_lots(program: Program, values: np.ndarray) -> pd.DataFrame:
     """Provider-need lots with volume > 1e-9 (the procurement decision)."""
-    alloc = pd.DataFrame({P: program.arcs[P], N: program.arcs[N], "children": program.x(values)})
-    lots = alloc.groupby([P, N], as_index=False, sort=True)["children"].sum()
-    return lots[lots["children"] > EPS].reset_index(drop=True)
+    arcs = program.arcs
+    need = arcs["n"].to_numpy(np.int64)
+    key = arcs["p"].to_numpy(np.int64) * (int(need.max(initial=0)) + 1) + need
+    _, head, lot = np.unique(key, return_index=True, return_inverse=True)
+    volume = np.bincount(lot, weights=program.x(values), minlength=len(head))
+    lots = pd.DataFrame({P: arcs[P].to_numpy()[head], N: arcs[N].to_numpy()[head], "children": volume})
+    lots = lots[lots["children"] > EPS].sort_values([P, N], kind="stable")
+    return lots.reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- KPIs and summaries
