@@ -1,0 +1,79 @@
+"""Instances as stored bytes: budgetopt's JSON document, gzip-compressed; scenario parameters applied."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import tempfile
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from budgetopt.scenario.instance import Instance
+from budgetopt.scenario.io import instance_document, load_instance, to_json_text
+
+CACHE_SIZE = 16
+SHA_CACHE_SIZE = 1024
+_EXCLUSIVE = {"budget_cut": "budget_eur", "budget_eur": "budget_cut"}
+
+_cache: OrderedDict[str, Instance] = OrderedDict()
+_cache_lock = threading.Lock()
+_sha_cache: OrderedDict[tuple[str, str], str] = OrderedDict()
+
+
+def pack_instance(instance: Instance) -> bytes:
+    """The instance as gzip-compressed JSON (the format ``budgetopt.scenario.io`` writes)."""
+    text = to_json_text(instance_document(instance))
+    return gzip.compress(text.encode("utf-8"), mtime=0)
+
+
+def unpack_instance(content: bytes, sha256: str | None = None) -> Instance:
+    """The instance from :func:`pack_instance` bytes; kept in a small in-process cache by ``sha256``."""
+    if sha256 is not None:
+        with _cache_lock:
+            if sha256 in _cache:
+                _cache.move_to_end(sha256)
+                return _cache[sha256]
+    with tempfile.TemporaryDirectory(prefix="budgetopt-") as folder:
+        path = Path(folder) / "instance.json"
+        path.write_bytes(gzip.decompress(content))
+        instance = load_instance(path)
+    if sha256 is not None:
+        with _cache_lock:
+            _cache[sha256] = instance
+            while len(_cache) > CACHE_SIZE:
+                _cache.popitem(last=False)
+    return instance
+
+
+def apply_parameters(instance: Instance, parameters: Mapping[str, Any]) -> Instance:
+    """The instance with scenario parameters overridden (``None`` switches one off); a budget given one
+    way (``budget_eur`` or ``budget_cut``) replaces the instance's budget given the other way.
+
+    Raises pydantic's ``ValidationError`` for an unknown parameter or a value out of range."""
+    changes = dict(parameters)
+    for name, other in _EXCLUSIVE.items():
+        if changes.get(name) is not None and other not in changes:
+            changes[other] = None
+    return instance.with_scenario(**changes)
+
+
+def parameters_key(parameters: Mapping[str, Any]) -> str:
+    """Scenario parameters as canonical JSON text."""
+    return json.dumps(parameters, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def cached_input_sha256(dataset_sha256: str, parameters: Mapping[str, Any]) -> str | None:
+    """The SHA-256 of a dataset's instance with these parameters, when computed before in this process."""
+    with _cache_lock:
+        return _sha_cache.get((dataset_sha256, parameters_key(parameters)))
+
+
+def remember_input_sha256(dataset_sha256: str, parameters: Mapping[str, Any], sha256: str) -> None:
+    """Keep the SHA-256 of a dataset's instance with these parameters."""
+    with _cache_lock:
+        _sha_cache[(dataset_sha256, parameters_key(parameters))] = sha256
+        while len(_sha_cache) > SHA_CACHE_SIZE:
+            _sha_cache.popitem(last=False)
