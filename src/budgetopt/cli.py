@@ -223,3 +223,178 @@ def demo(region: str, out: str) -> None:
     click.echo(json.dumps({k: result.kpis.get(k) for k in (
         "step_down_saving_eur", "provider_shift_saving_eur", "children_moved")}, indent=2))
     click.echo(f"written to {out}/result.json and {out}/allocation.csv")
+
+
+# ------------------------------------------------------------------------------------ service
+
+SERVER = click.option("--server", envvar="BUDGETOPT_SERVER", default="http://127.0.0.1:8000",
+                      show_default=True, help="Base URL of the service (or BUDGETOPT_SERVER).")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8000, show_default=True, help="TCP port; 0 picks a free one.")
+@click.option("--threads", type=int, default=8, show_default=True, help="Request threads.")
+@click.option("--demo", is_flag=True, help="Load the Drenthe example when the database has no dataset.")
+def serve(host: str, port: int, threads: int, demo: bool) -> None:
+    """Run the service (waitress) with the job executor of the settings (BUDGETOPT_*)."""
+    import signal
+
+    from waitress import create_server
+
+    from budgetopt.web import create_app, services_of
+
+    app = create_app(start_executor=True)
+    current = services_of(app)
+    if demo:
+        from budgetopt.web.demo import load_demo
+
+        if load_demo(current.database, current.settings) is not None:
+            click.echo("loaded the Drenthe example and a draft scenario")
+    server = create_server(app, host=host, port=port, threads=threads)
+
+    def _stop(_signum: int, _frame: object) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, _stop)
+    click.echo(f"serving on http://{host}:{server.effective_port} "
+               f"(executor {current.settings.executor}, database {current.database.url.get_backend_name()})")
+    sys.stdout.flush()
+    try:
+        server.run()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        server.close()
+        current.close()
+
+
+@main.command()
+@click.option("--concurrency", type=int, default=None, help="Worker processes (default: BUDGETOPT_WORKERS).")
+@click.option("--queues", default=None, help="Comma-separated Celery queues (default: the service's).")
+@click.option("--loglevel", default="INFO", show_default=True)
+def worker(concurrency: int | None, queues: str | None, loglevel: str) -> None:
+    """Run a Celery worker for the service's jobs (BUDGETOPT_EXECUTOR=celery, broker BUDGETOPT_BROKER_URL)."""
+    from budgetopt.jobs.celery_app import run_worker
+    from budgetopt.settings import Settings
+
+    settings = Settings()
+    options: dict[str, object] = {"loglevel": loglevel}
+    if queues:
+        options["queues"] = [q.strip() for q in queues.split(",") if q.strip()]
+    run_worker(settings, concurrency or settings.workers, **options)
+
+
+def _client(server: str):
+    from budgetopt.client import Client
+
+    return Client(server)
+
+
+def _api_call(call):
+    """Run a client call; print the service's problem and exit 1 on an error answer."""
+    from budgetopt.client import ApiError, WaitTimeout
+
+    try:
+        return call()
+    except ApiError as error:
+        click.echo(str(error), err=True)
+        sys.exit(1)
+    except WaitTimeout as error:
+        click.echo(str(error), err=True)
+        sys.exit(3)
+
+
+def _job_line(job: dict) -> str:
+    parts = [f"job {job['id']}: {job['status']}"]
+    if job.get("phase"):
+        parts.append(f"phase {job['phase']}")
+    if job.get("elapsed_s") is not None:
+        parts.append(f"elapsed {job['elapsed_s']:.1f} s")
+    if job.get("gap") is not None:
+        parts.append(f"gap {job['gap']:.2%}")
+    if job.get("result_status"):
+        parts.append(f"result {job['result_status']}")
+    if job.get("error"):
+        parts.append(f"error {job['error']['code']}: {job['error']['message']}")
+    return "; ".join(parts)
+
+
+@main.command()
+@click.argument("instance", type=click.Path(exists=True))
+@SERVER
+@click.option("--name", help="Name of the dataset and scenario (default: the instance's name).")
+@click.option("--budget-cut", type=float, help="Budget as a cut on the baseline cost, e.g. 0.15.")
+@click.option("--budget-eur", type=float, help="Budget in EUR per year.")
+@click.option("--objective", type=OBJECTIVES, help="What to optimise (default: the scenario's).")
+@click.option("--time-limit", type=float, help="Solver time limit in seconds.")
+@click.option("--wait", "wait_", is_flag=True, help="Wait until the job ends.")
+@click.option("--timeout", type=float, default=3600, show_default=True, help="How long to wait [s].")
+@click.option("--out", type=click.Path(file_okay=False), help="With --wait: write the result files here.")
+@click.option("--lang", type=LANGS, default="en", show_default=True, help="Language of messages.")
+def submit(instance: str, server: str, name: str | None, budget_cut: float | None, budget_eur: float | None,
+           objective: str | None, time_limit: float | None, wait_: bool, timeout: float, out: str | None,
+           lang: str) -> None:
+    """Upload INSTANCE to the service, create a scenario and queue a solve."""
+    from budgetopt.client import Client
+
+    if out and not wait_:
+        raise click.UsageError("--out needs --wait")
+    parameters = _overrides(budget_cut, budget_eur, objective, None)
+    label = name or Path(instance).stem
+    with Client(server, language=lang) as client:
+        dataset = _api_call(lambda: client.upload_dataset(instance, name=label))
+        scenario = _api_call(lambda: client.create_scenario(dataset["id"], label, parameters))
+        job = _api_call(lambda: client.submit(scenario["id"], time_limit_s=time_limit))
+        click.echo(_job_line(job))
+        if not wait_:
+            return
+        job = _api_call(lambda: client.wait(job["id"], timeout_s=timeout))
+        click.echo(_job_line(job))
+        if job["status"] != "succeeded":
+            sys.exit(1)
+        if out:
+            written = _api_call(lambda: client.download(job["id"], Path(out)))
+            click.echo("written: " + ", ".join(str(p) for p in written))
+
+
+@main.command()
+@click.argument("job_id")
+@SERVER
+def status(job_id: str, server: str) -> None:
+    """Show a job's status and progress."""
+    with _client(server) as client:
+        click.echo(_job_line(_api_call(lambda: client.status(job_id))))
+
+
+@main.command()
+@click.argument("job_id")
+@SERVER
+def cancel(job_id: str, server: str) -> None:
+    """Cancel a job (a queued job never starts; a running one is interrupted)."""
+    with _client(server) as client:
+        click.echo(_job_line(_api_call(lambda: client.cancel(job_id))))
+
+
+@main.command()
+@click.argument("job_id")
+@SERVER
+@click.option("--out", type=click.Path(file_okay=False), default="out", show_default=True)
+def download(job_id: str, server: str, out: str) -> None:
+    """Write a finished job's result.json and allocation.csv to --out."""
+    with _client(server) as client:
+        written = _api_call(lambda: client.download(job_id, Path(out)))
+    click.echo("written: " + ", ".join(str(p) for p in written))
+
+
+@main.command()
+@click.option("--out", type=click.Path(dir_okay=False), help="Write here instead of standard output.")
+def openapi(out: str | None) -> None:
+    """Print the service's OpenAPI document (YAML), as api/openapi.yaml holds it."""
+    from budgetopt.web.contract import openapi_yaml
+
+    text = openapi_yaml()
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
