@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/budgetopt demo --out out/drenthe
+	$(BIN)/budgetopt serve --demo
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

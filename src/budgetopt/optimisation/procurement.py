@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -61,6 +62,8 @@ VALID_INEQUALITIES: dict[str, tuple[str, ...]] = {
 }
 #: Programs with at least this many columns solve the MIP's root LP with interior point.
 IPM_ROOT_COLUMNS = 20_000
+#: Share of the time limit the start plan may spend improving itself by single-lot flips.
+IMPROVE_SHARE = 0.25
 #: HiGHS's MIP runs only with at least this many times the relaxation's time left (+ 2 s).
 MIP_ROOT_FACTOR = 1.5
 
@@ -242,6 +245,7 @@ class LpStart:
     fixing_s: float = 0.0
     lots: int = 0
     rounds: int = 0
+    flips: int = 0
     trace: list[dict[str, object]] = field(default_factory=list)
 
     @property
@@ -258,7 +262,7 @@ def lp_incumbent(session: HighsSession, program: Program) -> np.ndarray | None:
 
 
 def lp_start(session: HighsSession, program: Program, *, time_limit_s: float | None = None,
-             solver: str = "ipm", max_rounds: int = 40) -> LpStart:
+             solver: str = "ipm", max_rounds: int = 40, improve_s: float = 0.0) -> LpStart:
     """Solve the LP relaxation, then dive to a feasible plan by fixing lots in warm LP rounds.
 
     Each round closes the lots the LP leaves unused and opens those at v_min or more (up to K
@@ -267,6 +271,9 @@ def lp_start(session: HighsSession, program: Program, *, time_limit_s: float | N
     volumes, and a single lot that cannot close opens instead. A lot that is the only one able
     to serve some cell opens from the start. The session's model is restored afterwards (z
     binary in [0, 1], the solver and time-limit options as before).
+
+    With ``improve_s`` > 0 the plan found is then improved for up to that many seconds by
+    flipping single lots (:func:`_improve`).
 
     ``time_limit_s`` (default: the session's) bounds the whole start. HiGHS 1.16 compares its
     ``time_limit`` option with the run time summed over every run of the Highs object, so the
@@ -337,12 +344,13 @@ def lp_start(session: HighsSession, program: Program, *, time_limit_s: float | N
             fixed = step
             values = np.asarray(h.getSolution().col_value).copy()
             if (fixed >= 0).all():
-                # an open lot left without children (v_min = 0) need not be paid for
-                values[z.slice] = np.where(_lot_volumes(program, values, lot) > 1e-9, fixed, 0)
-                out.values = values
-                out.objective = float(program.objectives[session.objective] @ values)
-                out.lots = int(values[z.slice].sum())
+                out.values, out.objective = _settle_plan(program, session.objective, values, fixed, lot)
                 break
+        if out.values is not None and improve_s > 0 and not stopped():
+            _improve(out, program, session.objective, fixed, lot, solve_with, h,
+                     min(improve_s, budget - (time.perf_counter() - started)), stopped)
+        if out.values is not None:
+            out.lots = int(out.values[z.slice].sum())
     finally:
         out.fixing_s = time.perf_counter() - started - out.relaxation_s
         h.changeColsBounds(len(idx), idx, z.lower, z.upper)
@@ -351,6 +359,61 @@ def lp_start(session: HighsSession, program: Program, *, time_limit_s: float | N
         h.setOptionValue("solver", saved_solver)
         h.setOptionValue("time_limit", saved_limit)
     return out
+
+
+def _settle_plan(program: Program, objective: str, values: np.ndarray, fixed: np.ndarray,
+                 lot: np.ndarray) -> tuple[np.ndarray, float]:
+    """The LP plan with every lot decided, as a plan and its objective (an open lot left without
+    children, possible when v_min = 0, is not paid for)."""
+    z = program.columns["z"]
+    values = values.copy()
+    values[z.slice] = np.where(_lot_volumes(program, values, lot) > 1e-9, fixed, 0)
+    return values, float(program.objectives[objective] @ values)
+
+
+def _improve(out: LpStart, program: Program, objective: str, fixed: np.ndarray, lot: np.ndarray,
+             solve_with: Callable[[np.ndarray], bool], h: highspy.Highs, seconds: float,
+             stopped: Callable[[], bool]) -> None:
+    """Local search from ``out``'s plan: flip one lot at a time, keep each flip that lowers the
+    objective, until a full pass finds none or ``seconds`` have passed.
+
+    Candidates, most promising first: closed lots by the baseline children they would keep
+    (reopening spares moving them), then open lots by their volume (closing the smallest saves
+    its contract for the fewest children). Each flip is one warm LP solve with every lot fixed.
+    A stop request (``stopped``) ends the search at once.
+    """
+    deadline = time.perf_counter() + seconds
+    z = program.columns["z"]
+    baseline = np.zeros(z.size)
+    if "w" in program.columns:
+        w = program.columns["w"]
+        at = lot_of_arcs(w.keys, z)
+        keep = at >= 0
+        baseline = np.bincount(at[keep], weights=w.keys["children"].to_numpy(float)[keep], minlength=z.size)
+    best = out.objective
+    assert best is not None
+    fixed = fixed.copy()
+    improved = True
+    while improved and time.perf_counter() < deadline:
+        improved = False
+        volume = _lot_volumes(program, out.values, lot)
+        closed = np.flatnonzero(fixed == 0)
+        opened = np.flatnonzero(fixed == 1)
+        order = np.concatenate([closed[np.argsort(-baseline[closed], kind="stable")],
+                                opened[np.argsort(volume[opened], kind="stable")]])
+        for candidate in order:
+            if time.perf_counter() >= deadline or stopped():
+                return
+            trial = fixed.copy()
+            trial[candidate] = 1 - trial[candidate]
+            if not solve_with(trial):
+                continue
+            solution = np.asarray(h.getSolution().col_value)
+            values, value = _settle_plan(program, objective, solution, trial, lot)
+            if value < best - 1e-9 * max(1.0, abs(best)):
+                fixed, best, improved = trial, value, True
+                out.values, out.objective = values, value
+                out.flips += 1
 
 
 def _v_min(program: Program) -> float:
@@ -473,7 +536,8 @@ def run_mip(session: HighsSession, program: Program, *, isolate: bool | None = N
     options = session.options
     started = time.perf_counter()
     deadline = started + options.time_limit_s
-    start = lp_start(session, program, time_limit_s=options.time_limit_s)
+    start = lp_start(session, program, time_limit_s=options.time_limit_s,
+                     improve_s=IMPROVE_SHARE * options.time_limit_s)
     if start.relaxation_status == "Infeasible":
         return _raw_infeasible(start, time.perf_counter() - started)
     if session.monitor is not None and session.monitor.stopped:
@@ -489,7 +553,8 @@ def run_mip(session: HighsSession, program: Program, *, isolate: bool | None = N
     isolate = program.num_cols >= IPM_ROOT_COLUMNS if isolate is None else isolate
     if details is not None:
         details.update(start_bound=start.bound, start_objective=start.objective, start_gap=start.gap,
-                       start_lots=start.lots, start_rounds=start.rounds, mip_run=run_highs,
+                       start_lots=start.lots, start_rounds=start.rounds, start_flips=start.flips,
+                       mip_run=run_highs,
                        isolated=run_highs and isolate, relaxation_s=start.relaxation_s,
                        fixing_s=start.fixing_s)
     if not run_highs:
