@@ -1,4 +1,5 @@
-"""The service under a burst: 20 concurrent submissions of a Drenthe solve to a real ``budgetopt serve``.
+"""The service under a burst: 20 concurrent submissions of a Drenthe solve to a real ``budgetopt serve``,
+on a SQLite file and on PostgreSQL.
 
 Measures the latency of submit and status answers (p50, p95) and submit-to-result time of each job;
 the figures are in ``extra_info`` of the benchmark (``--benchmark-json``) and printed.
@@ -16,10 +17,12 @@ import pytest
 
 from budgetopt.client import Client
 from tests.e2e.conftest import start_server, stop_server
+from tests.pg import pg_url
 
 DRENTHE = Path(__file__).resolve().parents[1] / "models" / "drenthe"
 CONCURRENT = 20
-P95_LIMIT_S = 3.0  # a sanity bound on a shared 2-core machine; the research target is 0.3 s
+P95_LIMIT_S = 3.0  # a sanity bound on a shared 2-core machine
+P95_TARGET_S = 0.3  # the research target for 20 concurrent submissions on 2 cores (printed, not asserted)
 
 
 def _p(values: list[float], q: float) -> float:
@@ -27,11 +30,18 @@ def _p(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-@pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    process, url = start_server(tmp_path_factory.mktemp("bench-service"))
-    yield url
-    stop_server(process)
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def service(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    folder = tmp_path_factory.mktemp("bench-service")
+    if request.param == "sqlite":
+        process, url = start_server(folder)
+        yield url
+        stop_server(process)
+        return
+    with pg_url("budgetopt_bench") as database_url:
+        process, url = start_server(folder, database_url=database_url)
+        yield url
+        stop_server(process)
 
 
 def _burst(url: str, scenario_id: str) -> dict[str, list[float]]:
@@ -102,7 +112,8 @@ def test_concurrent_submissions(benchmark, service):
         "result_p50_s": statistics.median(figures["result"]), "result_max_s": max(figures["result"]),
     }
     benchmark.extra_info.update(summary)
-    print(" ".join(f"{k}={v:.3f}" for k, v in summary.items()))
+    target = "within" if max(summary["submit_p95_s"], summary["status_p95_s"]) < P95_TARGET_S else "over"
+    print(" ".join(f"{k}={v:.3f}" for k, v in summary.items()), f"({target} the {P95_TARGET_S} s target)")
     assert len(figures["result"]) == CONCURRENT
     assert summary["submit_p95_s"] < P95_LIMIT_S
     assert summary["status_p95_s"] < P95_LIMIT_S

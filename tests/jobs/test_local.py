@@ -77,25 +77,30 @@ def test_jobs_succeed_and_a_drenthe_solve_takes_under_a_second(store: Store,
 
 
 @pytest.mark.slow
-def test_sigkilled_worker_job_is_run_again(sqlite_store: Store, hard_mip: Instance) -> None:
+def test_sigkilled_worker_job_is_requeued_at_once_and_run_again(sqlite_store: Store,
+                                                                hard_mip: Instance) -> None:
     store = sqlite_store
     dataset = store.dataset(hard_mip)
-    with running(job_settings(stale_after_s=1.5, heartbeat_s=0.25), store) as executor:
+    # a heartbeat would go stale only after a minute: the supervisor sees the death itself
+    with running(job_settings(stale_after_s=60.0, heartbeat_s=0.25), store) as executor:
         job_id = submit(store, executor, dataset, time_limit_s=1.5)
         job = store.wait(job_id, lambda j: j.phase == "solving", timeout_s=30)
         victim = pid_of(job.worker)
         assert victim in executor.worker_pids
         os.kill(victim, signal.SIGKILL)
         killed = time.monotonic()
+        store.wait(job_id, lambda j: j.status == JobStatus.QUEUED or j.attempt >= 2, timeout_s=10)
+        requeued = time.monotonic() - killed
         job = store.wait(job_id, lambda j: j.is_terminal, timeout_s=60)
         took = time.monotonic() - killed
-        print(f"SIGKILL -> re-run and succeeded: {took:.1f} s")
+        print(f"SIGKILL -> re-queued {requeued:.2f} s, succeeded {took:.1f} s")
         assert job.status == JobStatus.SUCCEEDED
         assert job.attempt == 2
         assert pid_of(job.worker) != victim
         assert job.error is None
         assert victim not in executor.worker_pids
         assert len(executor.worker_pids) == 2
+    assert requeued < 2.0
     assert took < 60
     assert store.result(job_id).status in ("time_limit_no_plan", "time_limit_feasible")
     assert store.results_per_job() == {job_id: 1}

@@ -18,7 +18,8 @@ from tests.jobs.conftest import Store, job_settings
 
 
 def test_drenthe_cut_succeeds_once(store: Store, drenthe_instance: Instance) -> None:
-    job_id = store.job(store.dataset(drenthe_instance), {"budget_cut": 0.15})
+    dataset_id = store.dataset(drenthe_instance, name="Drenthe")
+    job_id = store.job(dataset_id, {"budget_cut": 0.15})
     settings = job_settings()
 
     assert run_job(store.db, settings, job_id, worker_name()) == JobStatus.SUCCEEDED
@@ -34,6 +35,8 @@ def test_drenthe_cut_succeeds_once(store: Store, drenthe_instance: Instance) -> 
     assert record.status == "optimal"
     assert record.summary["budget_eur"] == pytest.approx(0.85 * record.summary["baseline_cost_eur"])
     assert json.loads(store.file(job_id, "result.json")) == record.summary
+    assert record.summary["provenance"]["source"] == f"dataset:{dataset_id} (Drenthe)"
+    assert record.summary["provenance"]["input_sha256"] == job.input_sha256
     store.assert_plan_checked(job_id)
     # a redelivered job is left alone: no second run, no second result
     assert run_job(store.db, settings, job_id, "elsewhere:1") == JobStatus.SUCCEEDED
@@ -168,6 +171,8 @@ def test_cancel_interrupts_a_running_solve(store: Store, hard_mip: Instance) -> 
     print(f"cancel -> cancelled: {took:.2f} s")
     assert status == [JobStatus.CANCELLED]
     assert job.status == JobStatus.CANCELLED
+    assert job.error == {"code": "cancelled", "message": "Cancelled on request."}
+    assert store.results_per_job() == {}  # a cancelled job keeps no plan, not even the incumbent
     assert took < 5.0, f"cancel took {took:.1f} s"
 
 

@@ -4,6 +4,8 @@ across in-memory use and forked processes."""
 from __future__ import annotations
 
 import multiprocessing
+import threading
+import time
 
 import pytest
 from alembic import command
@@ -110,3 +112,35 @@ def test_a_forked_process_opens_its_own_connections(db: Database) -> None:
 def _add_region(db: Database, region_id: str) -> None:
     with db.session() as session:
         session.add(Region(id=region_id, name=region_id))
+
+
+def _region_ids(db: Database) -> set[str]:
+    with db.read_session() as session:
+        return set(session.scalars(select(Region.id)))
+
+
+def test_a_read_session_waits_for_no_writer_and_sees_only_committed_rows(db: Database) -> None:
+    with db.session() as session:
+        session.add(Region(id="committed", name="committed"))
+    writing, release = threading.Event(), threading.Event()
+
+    def write() -> None:
+        with db.session() as session:  # holds SQLite's write lock (and the in-process turn) meanwhile
+            session.add(Region(id="pending", name="pending"))
+            session.flush()
+            writing.set()
+            release.wait(30)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        assert writing.wait(30)
+        started = time.perf_counter()
+        seen = _region_ids(db)
+        took = time.perf_counter() - started
+    finally:
+        release.set()
+        writer.join(30)
+    assert seen == {"committed"}
+    assert took < 1.0, f"the read waited {took:.2f} s for the writer"
+    assert _region_ids(db) == {"committed", "pending"}

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import gzip
 import json
+import uuid
 
 import pytest
 from pydantic import ValidationError
+from sqlalchemy import event
 
 from budgetopt.scenario.instance import Instance
 from budgetopt.storage import Conflict, Database, Dataset, NotFound, Repository, ScenarioStatus, StorageError
@@ -197,6 +199,32 @@ def test_deleting_a_scenario_removes_its_finished_jobs_and_keeps_its_copies(db: 
             repo.get_job(job.id)
         assert repo.get_scenario(copy.id).parent_id is None
         assert [s.id for s in repo.list_scenarios().items] == [copy.id]
+
+
+def test_dataset_instance_is_read_from_the_database_once_per_process(db: Database, small: Instance) -> None:
+    unique = small.with_scenario(time_limit_s=10 + uuid.uuid4().int % 100_000)  # in no cache yet
+    stored = add_dataset(db, unique)
+    statements: list[str] = []
+
+    def seen(_connection, _cursor, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    def instance_read() -> tuple[Instance, list[str]]:
+        statements.clear()
+        with db.read_session() as session:
+            instance = Repository(session, REGION).dataset_instance(stored)
+        return instance, [s for s in statements if "content" in s]
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        first, first_reads = instance_read()
+        second, second_reads = instance_read()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    assert len(first_reads) == 1
+    assert second_reads == []
+    assert second is first
+    assert first.sha256 == unique.sha256 == stored.sha256
 
 
 def test_dataset_content_is_gzip_json(db: Database) -> None:

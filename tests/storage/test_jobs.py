@@ -348,6 +348,44 @@ def test_reap_requeues_then_fails_a_job_whose_worker_died(db: Database, scenario
     assert job.finished_at is not None
 
 
+def test_release_worker_requeues_then_fails_a_dead_workers_job_at_once(db: Database,
+                                                                        scenario: Scenario) -> None:
+    lost, alive = _queue(db, scenario, 2)
+    _claim(db, lost, "dead:1")
+    _claim(db, alive, "alive:2")
+    with db.session() as session:  # both heartbeats are fresh: only the worker's death counts
+        released = Repository(session, None).release_worker("dead:1", max_attempts=2)
+    assert released == [(lost, "queued")]
+    job = _job(db, lost)
+    assert (job.status, job.attempt, job.worker, job.error["code"]) == ("queued", 1, None, "worker_lost")
+    assert "dead:1" in job.error["message"]
+    assert job.queued_at > job.created_at
+    assert _job(db, alive).status == "running"
+    with db.session() as session:
+        repo = Repository(session, None)
+        assert repo.heartbeat(lost, "dead:1") is True  # a run of that worker must stop
+        assert repo.release_worker("dead:1", max_attempts=2) == []
+    assert _claim(db, lost, "dead:3").attempt == 2
+    with db.session() as session:
+        assert Repository(session, None).release_worker("dead:3", max_attempts=2) == [(lost, "failed")]
+    job = _job(db, lost)
+    assert (job.status, job.error["code"]) == ("failed", "worker_lost")
+    assert job.finished_at is not None
+    assert _job(db, alive).status == "running"
+
+
+def test_release_worker_ends_a_job_that_was_being_cancelled(db: Database, scenario: Scenario) -> None:
+    job_id = _queue(db, scenario, 1)[0]
+    _claim(db, job_id, "dead:1")
+    with db.session() as session:
+        Repository(session, REGION).request_cancel(job_id)
+    with db.session() as session:
+        assert Repository(session, None).release_worker("dead:1", max_attempts=5) == [(job_id, "cancelled")]
+    job = _job(db, job_id)
+    assert (job.status, job.error["code"]) == ("cancelled", "worker_lost")
+    assert job.finished_at is not None
+
+
 def test_reap_ends_a_lost_job_that_was_being_cancelled(db: Database, scenario: Scenario) -> None:
     job_id = _queue(db, scenario, 1)[0]
     _claim(db, job_id)

@@ -153,7 +153,7 @@ class CeleryExecutor:
                 self.enqueue(job_id)
         for job in supervision.overdue(db, self.settings):
             supervision.mark_timed_out(db, self.settings, job)
-        with db.session() as session:
+        with db.read_session() as session:
             waiting = Repository(session, None).stale_queued(older_than_s=self.requeue_after_s)
         now = time.monotonic()
         for job_id in waiting:
@@ -168,7 +168,7 @@ class CeleryExecutor:
         return self._db
 
     def _time_limit_s(self, job_id: str) -> float:
-        with self._database().session() as session:
+        with self._database().read_session() as session:
             limit = Repository(session, None).get_job(job_id).time_limit_s
         return self.settings.default_time_limit_s if limit is None else limit
 

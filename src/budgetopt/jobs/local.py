@@ -3,8 +3,9 @@
 Each worker is a long-lived process (``spawn``) that imports the solver once and loops: claim the
 oldest queued job, run it, repeat; when idle it waits on a shared semaphore that
 :meth:`LocalExecutor.enqueue` releases, polling the database every ``POLL_S`` seconds anyway. A
-supervisor thread in the service respawns dead workers, runs the reaper, and kills (SIGKILL) a
-worker still in a job ``kill_grace_s`` past the job's time limit, ending that job ``timed_out``.
+supervisor thread in the service respawns dead workers (re-queueing at once the job a dead worker
+held), runs the reaper, and kills (SIGKILL) a worker still in a job ``kill_grace_s`` past the job's
+time limit, ending that job ``timed_out``.
 """
 
 from __future__ import annotations
@@ -177,10 +178,21 @@ class LocalExecutor:
             if process is not None:
                 process.join(0)
                 log.warning("worker %s ended (exit code %s); starting another", process.pid, process.exitcode)
+                pid = process.pid
                 process.close()
                 self._workers[slot] = None
+                if pid is not None:
+                    self._release(pid)
             if time.monotonic() - self._spawned_at[slot] >= RESPAWN_PAUSE_S:
                 self._spawn(slot)
+
+    def _release(self, pid: int) -> None:
+        """After worker ``pid`` died: end the solver processes it left (its process group) and give its
+        job back to the queue at once, rather than after ``stale_after_s``."""
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)  # the group only: never a process that reused the pid
+        if self._db is not None and supervision.release(self._db, self.settings, f"{self._host}:{pid}"):
+            self._wake.release()
 
     def _spawn(self, slot: int) -> None:
         args = (self.settings, self.db_url, self._wake, self._stopping, os.getpid())

@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 #: Tries to write a job's outcome when the database is briefly unreachable, and the pause between [s].
 FINISH_TRIES = 5
 FINISH_PAUSE_S = 1.0
-#: The error of a job cancelled before its solver ran.
+#: The error of a cancelled job (it keeps no result).
 CANCELLED = {"code": "cancelled", "message": "Cancelled on request."}
 
 
@@ -51,6 +51,7 @@ class Claimed:
     options: dict[str, Any]
     dataset_sha256: str
     instance: Instance
+    source: str
 
 
 @dataclass
@@ -70,8 +71,9 @@ def run_job(db: Database, settings: Settings, job_id: str, worker: str,
     Claims a queued job (or takes one already claimed by ``worker``), runs the solve or frontier
     with a heartbeat every ``settings.heartbeat_s`` [s] carrying phase and progress, and finishes
     it: ``succeeded`` with the result for every solver outcome (infeasible and time limits
-    included), ``cancelled`` when a cancel interrupted it (the result kept when there is one),
-    ``failed`` with an error code otherwise. ``models`` keeps live models for warm re-runs.
+    included), ``cancelled`` without a result when a cancel interrupted it (a cancelled job keeps no
+    plan, not even the incumbent of an interrupted MIP), ``failed`` with an error code otherwise.
+    ``models`` keeps live models for warm re-runs.
     """
     try:
         claimed = _claim(db, settings, job_id, worker)
@@ -110,7 +112,7 @@ def _claim(db: Database, settings: Settings, job_id: str, worker: str) -> Claime
                 return None
         elif not (job.status == JobStatus.RUNNING and job.worker == worker):
             return None
-    with db.session() as session:
+    with db.read_session() as session:
         repo = Repository(session, None)
         job = repo.get_job(job_id)
         scenario = repo.get_scenario(job.scenario_id)
@@ -121,7 +123,12 @@ def _claim(db: Database, settings: Settings, job_id: str, worker: str) -> Claime
         if limit != instance.scenario.time_limit_s:
             instance = instance.with_scenario(time_limit_s=limit)
         return Claimed(id=job.id, kind=job.kind, options=options, dataset_sha256=dataset.sha256,
-                       instance=instance)
+                       instance=instance, source=dataset_source(dataset.id, dataset.name))
+
+
+def dataset_source(dataset_id: str, name: str) -> str:
+    """Where a job's input comes from, as ``provenance.source`` of its result: ``dataset:<id> (<name>)``."""
+    return f"dataset:{dataset_id} ({name})"
 
 
 def time_limit_s(options: dict[str, Any], instance: Instance, settings: Settings) -> float:
@@ -145,9 +152,10 @@ def _execute(job: Claimed, beat: Heartbeat, models: LiveModels | None) -> Outcom
             result = solve_instance(job.instance, monitor=monitor)
     except Cancelled:
         return Outcome(JobStatus.CANCELLED, error=CANCELLED)
-    beat.report({**monitor.state, "phase": "saving"})
     if beat.cancel.is_set() and result.status == SolveStatus.INTERRUPTED:
-        return Outcome(JobStatus.CANCELLED, result=result)
+        return Outcome(JobStatus.CANCELLED, error=CANCELLED)
+    beat.report({**monitor.state, "phase": "saving"})
+    result.provenance["source"] = job.source
     return Outcome(JobStatus.SUCCEEDED, result=result)
 
 
@@ -197,7 +205,7 @@ def _finish(db: Database, job_id: str, worker: str, outcome: Outcome) -> bool:
 
 
 def _status(db: Database, job_id: str) -> JobStatus:
-    with db.session() as session:
+    with db.read_session() as session:
         return JobStatus(Repository(session, None).get_job(job_id).status)
 
 

@@ -37,9 +37,18 @@ def reap(db: Database, settings: Settings) -> list[tuple[str, str]]:
     return reaped
 
 
+def release(db: Database, settings: Settings, worker: str) -> list[tuple[str, str]]:
+    """The running jobs of a worker process that died: re-queued at once, or failed as ``worker_lost``."""
+    with db.session() as session:
+        released = Repository(session, None).release_worker(worker, max_attempts=settings.max_attempts)
+    for job_id, status in released:
+        log.warning("job %s lost its worker %s: now %s", job_id, worker, status)
+    return released
+
+
 def overdue(db: Database, settings: Settings) -> list[Overdue]:
     """Running jobs whose start + time limit + ``kill_grace_s`` has passed."""
-    with db.session() as session:
+    with db.read_session() as session:
         jobs = Repository(session, None).overdue(grace_s=settings.kill_grace_s,
                                                  default_time_limit_s=settings.default_time_limit_s)
         return [Overdue(job.id, job.worker, job.time_limit_s) for job in jobs]

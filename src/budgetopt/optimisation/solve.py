@@ -64,6 +64,8 @@ def solve_program(program: Program, objective: str, options: SolveOptions,
     values = raw.col_value
     if session.has_integers:
         session.fix_columns(program.columns["z"].slice, np.round(values[program.columns["z"].slice]))
+        # the start plan's last LP (lots fixed) left a basis that the simplex method reuses
+        session.highs.setOptionValue("solver", "simplex")
         fixed = session.run()
         if not fixed.status.has_plan:
             return raw, values, None, None

@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: Execution option of the engine that read sessions use: their SQLite transactions take no write lock.
+READ_ONLY = "budgetopt_read_only"
 # Alembic keeps its running context in module globals: one upgrade at a time per process.
 _UPGRADE_LOCK = threading.Lock()
 
@@ -34,8 +36,12 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 def _sqlite_begin(connection: Any) -> None:
     # Take the write lock at the start: one writer at a time, and no read-then-write upgrade that
-    # SQLite would refuse with "database is locked" in WAL mode.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # SQLite would refuse with "database is locked" in WAL mode. Read sessions begin deferred: in WAL
+    # mode they read a snapshot while a writer works, and wait for nobody.
+    if connection.get_execution_options().get(READ_ONLY):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def migrations_config(connection: Any | None = None) -> Config:
@@ -64,6 +70,7 @@ class Database:
             event.listen(self.engine, "connect", _sqlite_connect)
             event.listen(self.engine, "begin", _sqlite_begin)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._reads = sessionmaker(self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
         # SQLite has one writer at a time; threads of this process queue here in turn rather than
         # polling the file lock (whose back-off leaves some waiting far longer than others).
         self._turn: threading.RLock | None = threading.RLock() if self.is_sqlite else None
@@ -96,6 +103,22 @@ class Database:
                 yield session
             return
         with self._turn, self._sessions.begin() as session:
+            yield session
+
+    @contextmanager
+    def read_session(self) -> Iterator[Session]:
+        """A session for reading only, in one transaction.
+
+        On SQLite a plain deferred ``BEGIN`` without the in-process turn: it reads a snapshot and never
+        waits for a writer (WAL), nor does a writer wait for it. A write in it is refused (``database is
+        locked``) whenever another writer is active, so write only through :meth:`session`. On
+        PostgreSQL it is a normal :meth:`session`."""
+        self._after_fork()
+        if self._turn is None:
+            with self.session() as session:
+                yield session
+            return
+        with self._reads.begin() as session:
             yield session
 
     def upgrade(self, revision: str = "head") -> None:

@@ -29,13 +29,21 @@ def pack_instance(instance: Instance) -> bytes:
     return gzip.compress(text.encode("utf-8"), mtime=0)
 
 
+def cached_instance(sha256: str) -> Instance | None:
+    """The instance with this ``Instance.sha256`` when this process unpacked it recently, else None."""
+    with _cache_lock:
+        instance = _cache.get(sha256)
+        if instance is not None:
+            _cache.move_to_end(sha256)
+        return instance
+
+
 def unpack_instance(content: bytes, sha256: str | None = None) -> Instance:
     """The instance from :func:`pack_instance` bytes; kept in a small in-process cache by ``sha256``."""
     if sha256 is not None:
-        with _cache_lock:
-            if sha256 in _cache:
-                _cache.move_to_end(sha256)
-                return _cache[sha256]
+        known = cached_instance(sha256)
+        if known is not None:
+            return known
     with tempfile.TemporaryDirectory(prefix="budgetopt-") as folder:
         path = Path(folder) / "instance.json"
         path.write_bytes(gzip.decompress(content))

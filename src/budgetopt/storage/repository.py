@@ -23,6 +23,7 @@ from budgetopt.storage.errors import Conflict, IdempotencyMismatch, NotFound, St
 from budgetopt.storage.instances import (
     apply_parameters,
     cached_input_sha256,
+    cached_instance,
     pack_instance,
     remember_input_sha256,
     unpack_instance,
@@ -147,7 +148,11 @@ class Repository:
         return gzip.decompress(content)
 
     def dataset_instance(self, dataset: Dataset) -> Instance:
-        """The stored instance (with the dataset's own scenario)."""
+        """The stored instance (with the dataset's own scenario); the content is read and unpacked only
+        when this process does not hold the instance of that SHA-256 already."""
+        known = cached_instance(dataset.sha256)
+        if known is not None:
+            return known
         content = self.session.scalar(select(Dataset.content).where(Dataset.id == dataset.id))
         if content is None:
             raise NotFound(f"dataset {dataset.id} not found")
@@ -439,6 +444,40 @@ class Repository:
         self.session.flush()
         return True
 
+    def _release(self, job: Job, now: datetime, max_attempts: int, lost: dict[str, str],
+                 *conditions: ColumnElement[bool]) -> str | None:
+        """End a running job whose worker is gone: ``cancelled`` when cancel was requested, ``queued``
+        again while attempts remain, else ``failed``; the new status, or None when the job moved on."""
+        if job.cancel_requested:
+            new, values = JobStatus.CANCELLED, {"finished_at": now, "error": lost, "phase": None}
+        elif job.attempt < min(job.max_attempts, max_attempts):
+            new, values = JobStatus.QUEUED, {"queued_at": now, "worker": None, "phase": None,
+                                             "heartbeat_at": None, "error": lost}
+        else:
+            new, values = JobStatus.FAILED, {"finished_at": now, "error": lost, "phase": None}
+        same_run = [Job.status == JobStatus.RUNNING.value, Job.worker == job.worker,
+                    Job.attempt == job.attempt]
+        if self._update_job(job.id, *same_run, *conditions, status=new.value, **values):
+            return new.value
+        return None
+
+    def release_worker(self, worker: str, *, max_attempts: int,
+                       now: datetime | None = None) -> list[tuple[str, str]]:
+        """The running jobs of ``worker``, a process known to be dead, without waiting for their heartbeat
+        to go stale: back to ``queued`` while attempts remain (fewer than the job's and
+        ``max_attempts``), ``cancelled`` when cancel was requested, else ``failed`` with error code
+        ``worker_lost``. Returns (job id, status)."""
+        now = now or utcnow()
+        running = self.session.scalars(self._scope(select(Job), Job).where(
+            Job.status == JobStatus.RUNNING.value, Job.worker == worker).order_by(Job.started_at))
+        changed: list[tuple[str, str]] = []
+        for job in list(running):
+            lost = {"code": "worker_lost", "message": f"worker {worker} ended during attempt {job.attempt}"}
+            status = self._release(job, now, max_attempts, lost)
+            if status is not None:
+                changed.append((job.id, status))
+        return changed
+
     def _stale_running(self, cutoff: datetime) -> list[Job]:
         return list(self.session.scalars(self._scope(select(Job), Job).where(
             Job.status == JobStatus.RUNNING.value,
@@ -454,19 +493,12 @@ class Repository:
         cutoff = now - timedelta(seconds=stale_after_s)
         changed: list[tuple[str, str]] = []
         for job in self._stale_running(cutoff):
-            same_run = [Job.status == JobStatus.RUNNING.value, Job.attempt == job.attempt,
-                        or_(Job.heartbeat_at < cutoff, Job.heartbeat_at.is_(None))]
             lost = {"code": "worker_lost",
                     "message": f"worker {job.worker} stopped answering during attempt {job.attempt}"}
-            if job.cancel_requested:
-                new, values = JobStatus.CANCELLED, {"finished_at": now, "error": lost, "phase": None}
-            elif job.attempt < min(job.max_attempts, max_attempts):
-                new, values = JobStatus.QUEUED, {"queued_at": now, "worker": None, "phase": None,
-                                                 "heartbeat_at": None, "error": lost}
-            else:
-                new, values = JobStatus.FAILED, {"finished_at": now, "error": lost, "phase": None}
-            if self._update_job(job.id, *same_run, status=new.value, **values):
-                changed.append((job.id, new.value))
+            status = self._release(job, now, max_attempts, lost,
+                                   or_(Job.heartbeat_at < cutoff, Job.heartbeat_at.is_(None)))
+            if status is not None:
+                changed.append((job.id, status))
         return changed
 
     def overdue(self, *, now: datetime | None = None, grace_s: float,

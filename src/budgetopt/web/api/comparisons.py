@@ -6,10 +6,10 @@ from typing import Any
 
 from budgetopt.storage import Repository
 from budgetopt.web.api.blueprint import api
+from budgetopt.web.api.reads import read_repository
 from budgetopt.web.api.results import result_of
 from budgetopt.web.problems import ApiProblem
 from budgetopt.web.schemas import ComparisonIn, ComparisonOut
-from budgetopt.web.services import repository
 
 TAG = {"tags": ["comparisons"]}
 KPIS = (
@@ -59,7 +59,7 @@ def compare(json_data: ComparisonIn) -> dict[str, Any]:
     if len(set(json_data.job_ids)) != len(json_data.job_ids):
         raise ApiProblem("invalid-input", "job_ids: each job once",
                          errors=[{"location": "json", "field": "job_ids", "message": "each job once"}])
-    with repository() as repo:
+    with read_repository() as repo:
         runs = [_run(repo, job_id) for job_id in json_data.job_ids]
         if json_data.baseline == DATASET_BASELINE:
             base = _dataset_baseline(runs[0])

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Response
 
 from budgetopt.web.api.blueprint import api
+from budgetopt.web.api.reads import read_repository
 from budgetopt.web.api.represent import attachment, dataset_out, page_out
 from budgetopt.web.files import MEDIA_TYPES, SUFFIXES, instance_bytes, read_upload, template_bytes
 from budgetopt.web.problems import ApiProblem, request_language
@@ -56,7 +57,7 @@ def upload_dataset(form_and_files_data: DatasetUpload) -> tuple[dict[str, Any], 
 @api.output(DatasetPage)
 def list_datasets(query_data: Paging) -> dict[str, Any]:
     """The region's datasets, newest first."""
-    with repository() as repo:
+    with read_repository() as repo:
         return page_out(repo.list_datasets(page=query_data.page, per_page=query_data.per_page), dataset_out)
 
 
@@ -76,7 +77,7 @@ def dataset_template(query_data: TemplateQuery) -> Response:
 @api.output(DatasetOut)
 def get_dataset(dataset_id: str) -> dict[str, Any]:
     """One dataset."""
-    with repository() as repo:
+    with read_repository() as repo:
         return dataset_out(repo.get_dataset(dataset_id))
 
 
@@ -86,7 +87,7 @@ def get_dataset(dataset_id: str) -> dict[str, Any]:
 @api.input(DownloadQuery, location="query")
 def download_dataset(dataset_id: str, query_data: DownloadQuery) -> Response:
     """The stored instance as a JSON document, an XLSX workbook or a zip of CSV files."""
-    with repository() as repo:
+    with read_repository() as repo:
         dataset = repo.get_dataset(dataset_id)
         instance = repo.dataset_instance(dataset)
         name = _safe_name(dataset.name)

@@ -13,6 +13,7 @@ from flask import request
 
 from budgetopt.storage import TERMINAL, Job, NotFound, Repository
 from budgetopt.web.api.blueprint import api
+from budgetopt.web.api.reads import read_repository
 from budgetopt.web.api.represent import job_out, page_out
 from budgetopt.web.problems import ApiProblem
 from budgetopt.web.schemas import FrontierIn, JobIn, JobOut, JobPage, JobQuery
@@ -107,7 +108,7 @@ def submit_frontier(scenario_id: str, json_data: FrontierIn) -> tuple[dict[str, 
 @api.output(JobPage)
 def list_jobs(query_data: JobQuery) -> dict[str, Any]:
     """Jobs of the region, newest first, by scenario and status."""
-    with repository() as repo:
+    with read_repository() as repo:
         page = repo.list_jobs(scenario_id=query_data.scenario_id, status=query_data.status,
                               page=query_data.page, per_page=query_data.per_page)
         return page_out(page, lambda job: job_out(job, _result_status(repo, job)))
@@ -118,7 +119,7 @@ def list_jobs(query_data: JobQuery) -> dict[str, Any]:
 @api.output(JobOut)
 def get_job(job_id: str) -> dict[str, Any]:
     """Status, phase, elapsed time, incumbent, bound and gap of a job."""
-    with repository() as repo:
+    with read_repository() as repo:
         job = repo.get_job(job_id)
         return job_out(job, _result_status(repo, job))
 
@@ -127,7 +128,7 @@ def get_job(job_id: str) -> dict[str, Any]:
 @api.doc(**TAG)
 @api.output(JobOut, status_code=202)
 def cancel_job(job_id: str) -> dict[str, Any]:
-    """Cancel: a queued job never starts; a running one is interrupted (its best plan is kept).
+    """Cancel: a queued job never starts; a running one is interrupted (a cancelled job keeps no plan).
     A finished job is answered unchanged."""
     with repository() as repo:
         return job_out(repo.request_cancel(job_id))

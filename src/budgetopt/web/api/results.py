@@ -11,10 +11,10 @@ from flask import Response
 
 from budgetopt.storage import TERMINAL, NotFound, Repository, ResultRecord
 from budgetopt.web.api.blueprint import api
+from budgetopt.web.api.reads import read_repository
 from budgetopt.web.api.represent import attachment
 from budgetopt.web.problems import ApiProblem
 from budgetopt.web.schemas import AllocationPage, FrontierOut, Paging, ResultOut
-from budgetopt.web.services import repository
 
 TAG = {"tags": ["results"]}
 RESPONSES = {404: "No such job, or it ended without a result", 409: "The job has no result yet"}
@@ -42,7 +42,7 @@ def result_of(repo: Repository, job_id: str) -> ResultRecord:
 @api.output(ResultOut)
 def get_result(job_id: str) -> dict[str, Any]:
     """Status, objective, KPIs, binding constraint groups and (when infeasible) the diagnosis."""
-    with repository() as repo:
+    with read_repository() as repo:
         record = result_of(repo, job_id)
         summary = record.summary or {}
         return {
@@ -60,7 +60,7 @@ def get_result(job_id: str) -> dict[str, Any]:
 @api.output(AllocationPage)
 def get_allocation(job_id: str, query_data: Paging) -> dict[str, Any]:
     """The allocation table (rows of ``allocation.csv``), paged."""
-    with repository() as repo:
+    with read_repository() as repo:
         content = repo.result_file(result_of(repo, job_id), "allocation.csv")
     frame = pd.read_csv(io.BytesIO(content), dtype=ID_COLUMNS)
     start = (query_data.page - 1) * query_data.per_page
@@ -72,7 +72,7 @@ def get_allocation(job_id: str, query_data: Paging) -> dict[str, Any]:
 
 
 def _file(job_id: str, name: str) -> Response:
-    with repository() as repo:
+    with read_repository() as repo:
         content = repo.result_file(result_of(repo, job_id), name)
     return attachment(content, name, FILES[name])
 
@@ -106,7 +106,7 @@ def get_result_json(job_id: str) -> Response:
 @api.output(FrontierOut)
 def get_frontier(job_id: str) -> dict[str, Any]:
     """The points of a frontier job: budget, status, objective and KPIs per point."""
-    with repository() as repo:
+    with read_repository() as repo:
         record = result_of(repo, job_id)
         if record.frontier is None:
             raise ApiProblem("not-found", "this job is not a frontier")

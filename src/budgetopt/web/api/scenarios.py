@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from budgetopt.web.api.blueprint import api
+from budgetopt.web.api.reads import read_repository
 from budgetopt.web.api.represent import page_out, scenario_out
 from budgetopt.web.problems import invalid_fields
 from budgetopt.web.schemas import (
@@ -53,7 +54,7 @@ def create_scenario(json_data: ScenarioIn) -> tuple[dict[str, Any], int, dict[st
 def list_scenarios(query_data: ScenarioQuery) -> dict[str, Any]:
     """Scenarios by text search, tags, status and dataset, paged."""
     tags = [t.strip() for t in (query_data.tag or "").split(",") if t.strip()]
-    with repository() as repo:
+    with read_repository() as repo:
         page = repo.list_scenarios(q=query_data.q, tags=tags, status=query_data.status,
                                    dataset_id=query_data.dataset_id, page=query_data.page,
                                    per_page=query_data.per_page)
@@ -65,7 +66,7 @@ def list_scenarios(query_data: ScenarioQuery) -> dict[str, Any]:
 @api.output(ScenarioOut)
 def get_scenario(scenario_id: str) -> dict[str, Any]:
     """One scenario."""
-    with repository() as repo:
+    with read_repository() as repo:
         return scenario_out(repo.get_scenario(scenario_id))
 
 
