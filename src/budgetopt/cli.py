@@ -398,3 +398,39 @@ def openapi(out: str | None) -> None:
         Path(out).write_text(text, encoding="utf-8")
     else:
         click.echo(text, nl=False)
+
+
+@main.command()
+@click.argument("result", type=click.Path(exists=True))
+@click.option("--lang", type=LANGS, default="nl", show_default=True, help="Language of the report.")
+@click.option("--html", "html_out", type=click.Path(dir_okay=False), help="Write the HTML report here.")
+@click.option("--pdf", "pdf_out", type=click.Path(dir_okay=False), help="Write the tagged PDF report here.")
+@click.option("--xlsx", "xlsx_out", type=click.Path(dir_okay=False), help="Write the XLSX workbook here.")
+@click.option("--csv-zip", "zip_out", type=click.Path(dir_okay=False), help="Write the CSV files (zip) here.")
+def report(result: str, lang: str, html_out: str | None, pdf_out: str | None, xlsx_out: str | None,
+           zip_out: str | None) -> None:
+    """Write the board report and exports of RESULT (the directory `solve` wrote, or its result.json)."""
+    from budgetopt.reports.board import render_report_html, render_report_pdf
+    from budgetopt.reports.export import result_csv_zip, result_xlsx
+    from budgetopt.reports.source import directory_source
+
+    if not any((html_out, pdf_out, xlsx_out, zip_out)):
+        raise click.UsageError("give at least one of --html, --pdf, --xlsx, --csv-zip")
+    try:
+        source = directory_source(Path(result))
+    except (OSError, ValueError) as error:
+        raise click.ClickException(f"cannot read the result: {error}") from error
+    written = []
+    if html_out:
+        Path(html_out).write_text(render_report_html(source.summary, source.meta, lang), encoding="utf-8")
+        written.append(html_out)
+    if pdf_out:
+        Path(pdf_out).write_bytes(render_report_pdf(source.summary, source.meta, lang))
+        written.append(pdf_out)
+    if xlsx_out:
+        Path(xlsx_out).write_bytes(result_xlsx(source.summary, source.files, lang))
+        written.append(xlsx_out)
+    if zip_out:
+        Path(zip_out).write_bytes(result_csv_zip(source.summary, source.files))
+        written.append(zip_out)
+    click.echo("written: " + ", ".join(written))
