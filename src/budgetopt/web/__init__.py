@@ -1,4 +1,5 @@
-"""The budgetopt web service: ``create_app`` builds the APIFlask app with the ``api`` blueprint."""
+"""The budgetopt web service: ``create_app`` builds the APIFlask app with the ``api`` blueprint and the
+analysts' pages (``web`` blueprint)."""
 
 from __future__ import annotations
 
@@ -87,6 +88,9 @@ def create_app(config: Mapping[str, Any] | None = None, *, start_executor: bool 
     from budgetopt.web.api import api
 
     app.register_blueprint(api)
+    from budgetopt.web.pages import init_pages
+
+    init_pages(app)
     _health_routes(app)
     if start_executor:
         from budgetopt.jobs import make_executor
