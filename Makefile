@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench translations clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -29,6 +29,16 @@ bench: $(STAMP)
 		$(BIN)/pytest benchmarks --benchmark-only --benchmark-sort=name \
 		--benchmark-json=benchmarks/phases.json
 	$(BIN)/python benchmarks/run_scales.py --render
+
+# After changing a page or report text: extract, update the Dutch catalogs, compile them.
+translations: $(STAMP)
+	mkdir -p build
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o build/messages.pot .
+	$(BIN)/pybabel update -i build/messages.pot -d src/budgetopt/translations -D messages -l nl
+	$(BIN)/pybabel extract -F src/budgetopt/reports/babel.cfg -o build/reports.pot src/budgetopt/reports
+	$(BIN)/pybabel update -i build/reports.pot -d src/budgetopt/translations -D reports -l nl
+	$(BIN)/pybabel compile -d src/budgetopt/translations -D messages
+	$(BIN)/pybabel compile -d src/budgetopt/translations -D reports
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .benchmarks

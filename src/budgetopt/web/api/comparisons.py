@@ -50,6 +50,19 @@ def _deltas(kpis: dict[str, float | None], base: dict[str, float | None]) -> dic
     return {k: None if kpis[k] is None or base[k] is None else kpis[k] - base[k] for k in KPIS}
 
 
+def compare_runs(repo: Repository, job_ids: list[str], baseline: str) -> dict[str, Any]:
+    """KPIs of finished runs side by side, each with its deltas against ``baseline`` (``dataset``:
+    the current allocation of the first run's dataset, or a job id)."""
+    runs = [_run(repo, job_id) for job_id in job_ids]
+    base = _dataset_baseline(runs[0]) if baseline == DATASET_BASELINE else _run(repo, baseline)
+    base.pop("raw", None)
+    base["deltas"] = dict.fromkeys(KPIS, 0.0)
+    for run in runs:
+        run.pop("raw")
+        run["deltas"] = _deltas(run["kpis"], base["kpis"])
+    return {"kpis": list(KPIS), "baseline": base, "runs": runs}
+
+
 @api.post("/comparisons")
 @api.doc(**TAG, responses={404: "No such job or no result", 409: "A job has no result yet"})
 @api.input(ComparisonIn, location="json")
@@ -60,14 +73,4 @@ def compare(json_data: ComparisonIn) -> dict[str, Any]:
         raise ApiProblem("invalid-input", "job_ids: each job once",
                          errors=[{"location": "json", "field": "job_ids", "message": "each job once"}])
     with read_repository() as repo:
-        runs = [_run(repo, job_id) for job_id in json_data.job_ids]
-        if json_data.baseline == DATASET_BASELINE:
-            base = _dataset_baseline(runs[0])
-        else:
-            base = _run(repo, json_data.baseline)
-    base.pop("raw", None)
-    base["deltas"] = dict.fromkeys(KPIS, 0.0)
-    for run in runs:
-        run.pop("raw")
-        run["deltas"] = _deltas(run["kpis"], base["kpis"])
-    return {"kpis": list(KPIS), "baseline": base, "runs": runs}
+        return compare_runs(repo, list(json_data.job_ids), json_data.baseline)

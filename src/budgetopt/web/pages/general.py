@@ -8,7 +8,7 @@ from flask import render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from budgetopt.web.api.comparisons import DATASET_BASELINE, KPIS, _dataset_baseline, _deltas, _run
+from budgetopt.web.api.comparisons import DATASET_BASELINE, compare_runs
 from budgetopt.web.api.reads import read_repository
 from budgetopt.web.pages.blueprint import error_page, web
 from budgetopt.web.problems import ApiProblem
@@ -58,13 +58,7 @@ def accessibility() -> str:
 def comparison(job_ids: list[str], baseline: str) -> dict[str, Any]:
     """The API's comparison of runs: KPIs per run and their deltas against the baseline."""
     with read_repository() as repo:
-        runs = [_run(repo, job_id) for job_id in job_ids]
-        base = _dataset_baseline(runs[0]) if baseline == DATASET_BASELINE else _run(repo, baseline)
-    base.pop("raw", None)
-    for run in runs:
-        run.pop("raw", None)
-        run["deltas"] = _deltas(run["kpis"], base["kpis"])
-    return {"kpis": list(KPIS), "baseline": base, "runs": runs}
+        return compare_runs(repo, job_ids, baseline)
 
 
 def _finished_jobs() -> list[dict[str, Any]]:
