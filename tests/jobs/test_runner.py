@@ -178,8 +178,10 @@ def test_cancel_interrupts_a_running_solve(store: Store, hard_mip: Instance) -> 
 
 def test_time_limit_gives_the_best_plan_with_its_gap(sqlite_store: Store) -> None:
     store = sqlite_store
-    instance = generate_instance(40, 150, seed=0, procurement=True)
-    job_id = store.job(store.dataset(instance), options={"time_limit_s": 3})
+    # min_disruption here is still ~9 % from its bound after 8 s, and its start plan (LP relaxation
+    # ~1.5 s, then warm rounds) is ready long before the limit even on a busy machine (measured)
+    instance = generate_instance(25, 60, seed=1, procurement=True).with_scenario(objective="min_disruption")
+    job_id = store.job(store.dataset(instance), options={"time_limit_s": 8})
     started = time.monotonic()
 
     assert run_job(store.db, job_settings(), job_id, worker_name()) == JobStatus.SUCCEEDED
@@ -187,10 +189,10 @@ def test_time_limit_gives_the_best_plan_with_its_gap(sqlite_store: Store) -> Non
     took = time.monotonic() - started
     record = store.result(job_id)
     assert record.status == "time_limit_feasible"
-    assert record.summary["solver"]["options"]["time_limit_s"] == 3
+    assert record.summary["solver"]["options"]["time_limit_s"] == 8
     assert 0 < record.summary["solver"]["mip_gap"] < 1
     assert "Time limit reached" in record.summary["message"]
-    assert took < 3 + 15
+    assert took < 8 + 15
     store.assert_plan_checked(job_id)
     series = store.get(job_id).progress.get("series", [])
     assert series
