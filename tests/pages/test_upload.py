@@ -5,22 +5,11 @@ from __future__ import annotations
 
 import io
 import re
-import zipfile
 
 from openpyxl import load_workbook
 
 from tests.pages.steps import Form, dataset_id, text_of, token, upload_page
-
-
-def _zip_with(content: bytes, name: str, change) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(content)) as source, zipfile.ZipFile(buffer, "w") as target:
-        for member in source.namelist():
-            data = source.read(member)
-            if member == name:
-                data = change(data.decode()).encode()
-            target.writestr(member, data)
-    return buffer.getvalue()
+from tests.web.steps import zip_with
 
 
 def _seed_mistakes(text: str) -> str:
@@ -46,7 +35,7 @@ def _rows(html: str) -> list[list[str]]:
 
 
 def test_seeded_mistakes_are_each_shown_and_nothing_is_stored(client, drenthe_zip):
-    bad = _zip_with(drenthe_zip, "demand.csv", _seed_mistakes)
+    bad = zip_with(drenthe_zip, "demand.csv", _seed_mistakes)
     response = upload_page(client, bad, "drenthe-bad.zip", name="kapot")
     html = response.get_data(as_text=True)
     assert response.status_code == 422

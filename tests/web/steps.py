@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import uuid
+import zipfile
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -44,3 +45,15 @@ def run(app: Any, job_id: str) -> JobStatus:
     """Run a queued job to its end in this process, as a worker would (a real solve)."""
     current = services_of(app)
     return run_job(current.database, current.settings, job_id, f"test:{uuid.uuid4().hex[:6]}")
+
+
+def zip_with(content: bytes, name: str, change) -> bytes:
+    """A copy of a zip with member ``name`` changed by ``change(text) -> text``."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(content)) as source, zipfile.ZipFile(buffer, "w") as target:
+        for member in source.namelist():
+            data = source.read(member)
+            if member == name:
+                data = change(data.decode()).encode()
+            target.writestr(member, data)
+    return buffer.getvalue()

@@ -9,19 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from budgetopt.scenario.io import load_instance
-from tests.web.steps import DRENTHE, make_scenario, upload
-
-
-def _zip_with(content: bytes, name: str, change) -> bytes:
-    """A copy of a zip with member ``name`` changed by ``change(text) -> text``."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(content)) as source, zipfile.ZipFile(buffer, "w") as target:
-        for member in source.namelist():
-            data = source.read(member)
-            if member == name:
-                data = change(data.decode()).encode()
-            target.writestr(member, data)
-    return buffer.getvalue()
+from tests.web.steps import DRENTHE, make_scenario, upload, zip_with
 
 
 def _bad_cell(text: str) -> str:
@@ -66,7 +54,7 @@ def test_download_in_each_format_uploads_back_to_the_same_instance(client, drent
 
 
 def test_bad_cells_are_422_with_every_problem_located_and_nothing_stored(client, drenthe_zip):
-    bad = _zip_with(drenthe_zip, "demand.csv", _bad_cell)
+    bad = zip_with(drenthe_zip, "demand.csv", _bad_cell)
     response = upload(client, bad, "bad.zip")
     assert response.status_code == 422
     assert response.mimetype == "application/problem+json"
@@ -83,7 +71,7 @@ def test_bad_cells_are_422_with_every_problem_located_and_nothing_stored(client,
 
 
 def test_problems_are_in_dutch_when_asked(client, drenthe_zip):
-    bad = _zip_with(drenthe_zip, "demand.csv", _bad_cell)
+    bad = zip_with(drenthe_zip, "demand.csv", _bad_cell)
     problem = upload(client, bad, "bad.zip", language="nl").json
     messages = [p["message"] for p in problem["problems"]]
     assert any("demand.csv, rij 3, kolom children" in m for m in messages)
