@@ -72,6 +72,8 @@ def create_app(config: Mapping[str, Any] | None = None, *, start_executor: bool 
         SWAGGER_UI_BUNDLE_JS=f"{STATIC_PATH}/swagger-ui/swagger-ui-bundle.js",
         SWAGGER_UI_STANDALONE_PRESET_JS=f"{STATIC_PATH}/swagger-ui/swagger-ui-standalone-preset.js",
         DOCS_FAVICON=f"{STATIC_PATH}/swagger-ui/favicon-32x32.png",
+        # Swagger UI would otherwise fetch a validity badge from validator.swagger.io
+        SWAGGER_UI_CONFIG={"validatorUrl": None},
         LICENSE={"name": "MIT"},
     )
     app.config.update({k: v for k, v in config.items() if k.isupper()})
