@@ -168,3 +168,30 @@ def test_another_region_does_not_see_the_dataset(client, drenthe_zip, database_u
     finally:
         services_of(other).close()
     assert client.get(f"/api/v1/datasets/{dataset['id']}").status_code == 200
+
+
+def _entity_expansion(levels: int = 9) -> bytes:
+    """sharedStrings.xml as a 'billion laughs' document: 10**levels copies of one word if expanded."""
+    entities = ['<!ENTITY l0 "lol">'] + [
+        f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, levels + 1)]
+    return ('<?xml version="1.0"?><!DOCTYPE sst [' + "".join(entities) + ']>'
+            '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" '
+            f'uniqueCount="1"><si><t>&l{levels};</t></si></sst>').encode()
+
+
+def test_an_entity_expansion_workbook_is_refused_and_nothing_stored(client, drenthe_zip):
+    dataset = upload(client, drenthe_zip).json
+    workbook = client.get(f"/api/v1/datasets/{dataset['id']}/download?format=xlsx").data
+    client.delete(f"/api/v1/datasets/{dataset['id']}")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(workbook)) as source, zipfile.ZipFile(buffer, "w") as target:
+        names = source.namelist()
+        assert "xl/sharedStrings.xml" in names
+        for member in names:
+            data = source.read(member)
+            target.writestr(member, _entity_expansion() if member == "xl/sharedStrings.xml" else data)
+    response = upload(client, buffer.getvalue(), "laughs.xlsx")
+    assert response.status_code == 422
+    assert response.mimetype == "application/problem+json"
+    assert [p["file"] for p in response.json["problems"]] == ["laughs.xlsx"]
+    assert client.get("/api/v1/datasets").json["total"] == 0
