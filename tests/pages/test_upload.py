@@ -9,22 +9,12 @@ import re
 from openpyxl import load_workbook
 
 from tests.pages.steps import Form, dataset_id, text_of, token, upload_page
-from tests.web.steps import zip_with
+from tests.web.steps import set_cells, zip_with
 
 
 def _seed_mistakes(text: str) -> str:
     """demand.csv: row 3 children not a number, row 5 level empty, row 7 an unknown municipality."""
-    lines = text.splitlines()
-    cells = lines[2].split(",")
-    cells[-1] = "veel"
-    lines[2] = ",".join(cells)
-    cells = lines[4].split(",")
-    cells[2] = ""
-    lines[4] = ",".join(cells)
-    cells = lines[6].split(",")
-    cells[0] = "GM9999"
-    lines[6] = ",".join(cells)
-    return "\n".join(lines) + "\n"
+    return set_cells(text, {(2, -1): "veel", (4, 2): "", (6, 0): "GM9999"})
 
 
 def _rows(html: str) -> list[list[str]]:

@@ -57,3 +57,13 @@ def zip_with(content: bytes, name: str, change) -> bytes:
                 data = change(data.decode()).encode()
             target.writestr(member, data)
     return buffer.getvalue()
+
+
+def set_cells(text: str, changes: dict[tuple[int, int], str]) -> str:
+    """A comma-separated text with cells replaced: ``{(line, column): value}``, both 0-based."""
+    lines = text.splitlines()
+    for (line, column), value in changes.items():
+        cells = lines[line].split(",")
+        cells[column] = value
+        lines[line] = ",".join(cells)
+    return "\n".join(lines) + "\n"

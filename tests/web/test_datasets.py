@@ -9,19 +9,12 @@ import pytest
 from openpyxl import load_workbook
 
 from budgetopt.scenario.io import load_instance
-from tests.web.steps import DRENTHE, make_scenario, upload, zip_with
+from tests.web.steps import DRENTHE, make_scenario, set_cells, upload, zip_with
 
 
 def _bad_cell(text: str) -> str:
     """demand.csv with row 3's children (last column) not a number, and row 5's level empty."""
-    lines = text.splitlines()
-    cells = lines[2].split(",")
-    cells[-1] = "veel"
-    lines[2] = ",".join(cells)
-    cells = lines[4].split(",")
-    cells[2] = ""
-    lines[4] = ",".join(cells)
-    return "\n".join(lines) + "\n"
+    return set_cells(text, {(2, -1): "veel", (4, 2): ""})
 
 
 def test_upload_csv_zip_stores_the_validated_instance(client, drenthe_zip):
