@@ -10,7 +10,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from budgetopt.scenario.params import Scenario
+from budgetopt.scenario.params import BUDGET_FORMS, Scenario
 
 
 @dataclass(frozen=True)
@@ -34,8 +34,12 @@ class Instance:
         return self.tables[name]
 
     def with_scenario(self, **changes: object) -> Instance:
-        """A copy with some scenario parameters changed (validated again by pydantic)."""
+        """A copy with some scenario parameters changed (validated again by pydantic); a budget given
+        one way (``budget_cut`` or ``budget_eur``) replaces the budget given the other way."""
         data = self.scenario.model_dump()
+        for name, other in BUDGET_FORMS.items():
+            if changes.get(name) is not None and other not in changes:
+                data[other] = None
         data.update(changes)
         return replace(self, scenario=Scenario.model_validate(data))
 

@@ -10,6 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
+#: The two ways to give the regional budget; giving one replaces the other.
+BUDGET_FORMS = {"budget_cut": "budget_eur", "budget_eur": "budget_cut"}
+
 class Objective(StrEnum):
     """What the optimiser pursues."""
 

@@ -32,7 +32,7 @@ from budgetopt.scenario.dictionary import (
 )
 from budgetopt.scenario.instance import Instance
 from budgetopt.scenario.messages import render
-from budgetopt.scenario.params import Scenario
+from budgetopt.scenario.params import BUDGET_FORMS, Scenario
 
 OVERRIDES_FILE = "scenario_overrides"
 _PANDAS_3 = int(pd.__version__.split(".")[0]) >= 3
@@ -673,12 +673,11 @@ def _collect_parameters(raw: Iterable[RawParameter], problems: list[Problem]
 def _apply_overrides(given: dict[str, tuple[Any, Origin]], overrides: Mapping[str, Any],
                      problems: list[Problem]) -> None:
     origin = Origin(OVERRIDES_FILE)
-    exclusive = {"budget_cut": "budget_eur", "budget_eur": "budget_cut"}
     for name, value in overrides.items():
         if name not in PARAMETERS:
             problems.append(_scenario_problem("unknown_parameter", name, origin, found=name))
             continue
-        other = exclusive.get(name)
+        other = BUDGET_FORMS.get(name)
         if value is not None and other in given and given[other][1].file != OVERRIDES_FILE:
             del given[other]
         if value is None:

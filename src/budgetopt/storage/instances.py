@@ -16,7 +16,6 @@ from budgetopt.scenario.io import instance_document, load_instance, to_json_text
 
 CACHE_SIZE = 16
 SHA_CACHE_SIZE = 1024
-_EXCLUSIVE = {"budget_cut": "budget_eur", "budget_eur": "budget_cut"}
 
 _cache: OrderedDict[str, Instance] = OrderedDict()
 _cache_lock = threading.Lock()
@@ -54,18 +53,6 @@ def unpack_instance(content: bytes, sha256: str | None = None) -> Instance:
             while len(_cache) > CACHE_SIZE:
                 _cache.popitem(last=False)
     return instance
-
-
-def apply_parameters(instance: Instance, parameters: Mapping[str, Any]) -> Instance:
-    """The instance with scenario parameters overridden (``None`` switches one off); a budget given one
-    way (``budget_eur`` or ``budget_cut``) replaces the instance's budget given the other way.
-
-    Raises pydantic's ``ValidationError`` for an unknown parameter or a value out of range."""
-    changes = dict(parameters)
-    for name, other in _EXCLUSIVE.items():
-        if changes.get(name) is not None and other not in changes:
-            changes[other] = None
-    return instance.with_scenario(**changes)
 
 
 def parameters_key(parameters: Mapping[str, Any]) -> str:

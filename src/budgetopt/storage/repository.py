@@ -21,7 +21,6 @@ from budgetopt.results import Result
 from budgetopt.scenario.instance import Instance
 from budgetopt.storage.errors import Conflict, IdempotencyMismatch, NotFound, StorageError
 from budgetopt.storage.instances import (
-    apply_parameters,
     cached_input_sha256,
     cached_instance,
     pack_instance,
@@ -174,7 +173,7 @@ class Repository:
         """A draft scenario; ``parameters`` are validated against the dataset's scenario (pydantic's
         ``ValidationError`` propagates)."""
         dataset = self.get_dataset(dataset_id)
-        apply_parameters(self.dataset_instance(dataset), parameters)
+        self.dataset_instance(dataset).with_scenario(**parameters)
         scenario = Scenario(region_id=dataset.region_id, dataset_id=dataset.id, name=name,
                             description=description, parameters=dict(parameters))
         scenario.tags = _clean_tags(tags)
@@ -196,7 +195,7 @@ class Repository:
             raise Conflict(f"scenario {scenario_id} is {scenario.status}; only drafts can be edited")
         if "parameters" in changes:
             parameters = dict(changes["parameters"])
-            apply_parameters(self.dataset_instance(self.get_dataset(scenario.dataset_id)), parameters)
+            self.dataset_instance(self.get_dataset(scenario.dataset_id)).with_scenario(**parameters)
             scenario.parameters = parameters
         if "tags" in changes:
             scenario.tags = _clean_tags(changes["tags"])
@@ -247,7 +246,7 @@ class Repository:
     def scenario_instance(self, scenario: Scenario) -> Instance:
         """The dataset's instance with the scenario's parameters applied."""
         dataset = self._get(Dataset, scenario.dataset_id, "dataset")
-        instance = apply_parameters(self.dataset_instance(dataset), scenario.parameters)
+        instance = self.dataset_instance(dataset).with_scenario(**scenario.parameters)
         remember_input_sha256(dataset.sha256, scenario.parameters, instance.sha256)
         return instance
 

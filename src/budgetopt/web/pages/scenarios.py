@@ -11,7 +11,6 @@ from pydantic import ValidationError
 
 from budgetopt.scenario.instance import Instance
 from budgetopt.storage import Conflict, Repository, ScenarioStatus
-from budgetopt.storage.instances import apply_parameters
 from budgetopt.web.api.reads import read_repository
 from budgetopt.web.pages.blueprint import web
 from budgetopt.web.pages.formatting import lang
@@ -105,7 +104,7 @@ def _read(repo: Repository, dataset_id: str) -> tuple[dict[str, Any], dict[str, 
         state.errors["name"] = _("At most 200 characters.")
     if not state.errors:
         try:
-            apply_parameters(instance, state.parameters)
+            instance.with_scenario(**state.parameters)
         except ValidationError as error:
             state.errors.update(refusals(error))
     return state.parameters, state.errors, state.text, levels, name, _tags(request.form.get("tags", ""))
@@ -131,7 +130,7 @@ def scenario_create() -> Response | tuple[str, int]:
 def _scenario_context(repo: Repository, scenario_id: str) -> tuple[dict[str, Any], Instance, list[Any]]:
     scenario = repo.get_scenario(scenario_id)
     dataset = repo.get_dataset(scenario.dataset_id)
-    instance = apply_parameters(repo.dataset_instance(dataset), scenario.parameters)
+    instance = repo.dataset_instance(dataset).with_scenario(**scenario.parameters)
     jobs = [{"id": j.id, "kind": j.kind, "status": j.status, "created_at": j.created_at}
             for j in repo.list_jobs(scenario_id=scenario.id, per_page=50).items]
     info = {"id": scenario.id, "name": scenario.name, "description": scenario.description or "",
