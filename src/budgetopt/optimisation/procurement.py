@@ -251,9 +251,7 @@ class LpStart:
     @property
     def gap(self) -> float | None:
         """(objective − bound) / |objective|, or None."""
-        if self.objective is None or self.bound is None:
-            return None
-        return (self.objective - self.bound) / max(abs(self.objective), 1e-9)
+        return None if self.objective is None else _gap(self.objective, self.bound)
 
 
 def lp_incumbent(session: HighsSession, program: Program) -> np.ndarray | None:
@@ -572,7 +570,7 @@ def run_mip(session: HighsSession, program: Program, *, isolate: bool | None = N
         bounds = [b for b in (raw.bound, start.bound) if b is not None and np.isfinite(b)]
         raw.bound = max(bounds) if bounds else raw.bound
         if raw.objective is not None and bounds:
-            raw.gap = max(0.0, (raw.objective - raw.bound) / max(abs(raw.objective), 1e-9))
+            raw.gap = _gap(raw.objective, raw.bound)
     return raw
 
 
