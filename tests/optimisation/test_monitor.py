@@ -109,9 +109,12 @@ def test_a_stop_request_interrupts_an_lp_in_the_simplex_loop():
 def test_a_live_model_reports_to_the_monitor_of_each_solve():
     live = LiveModel(load("drenthe", budget_cut=0.15))
     first, second = Recorder(), Recorder()
-    assert live.solve(monitor=Monitor(first.progress)).status == SolveStatus.OPTIMAL
+    earlier = live.solve(monitor=Monitor(first.progress))
+    assert earlier.status == SolveStatus.OPTIMAL
+    assert check_plan(load("drenthe", budget_cut=0.15), earlier.allocation, earlier.unserved) == []
     result = live.solve(monitor=Monitor(second.progress), budget_cut=0.16)
     assert result.status == SolveStatus.OPTIMAL
+    assert check_plan(live.instance, result.allocation, result.unserved) == []
     assert result.solver["warm_start"] is True
     assert first.phases() == second.phases() == ["building", "solving", "extracting"]
 
