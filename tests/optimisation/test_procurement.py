@@ -87,6 +87,13 @@ def with_rows(instance: Instance, *, plain: bool = False, **kwargs) -> Program:
                   program.cells, program.data)
 
 
+def without(program: Program, family: str) -> Program:
+    """The program with one family of rows left out (the program itself is spent)."""
+    blocks = [b for f, b in program.blocks.items() if f != family]
+    return finish(list(program.columns.values()), blocks, program.objectives, program.arcs,
+                  program.cells, program.data)
+
+
 def objective_of(instance: Instance) -> str:
     return instance.scenario.objective.value
 
@@ -234,6 +241,22 @@ def test_moved_link_makes_a_closed_lot_move_its_baseline_children():
     assert relaxation_value(ours, "min_disruption") == pytest.approx(5.5, abs=TOL)
 
 
+def test_intake_moves_count_the_children_a_small_contract_must_take_in():
+    # models/tiny/min_disruption (baseline A 6, B 4 in one cell of 10) with room in the budget
+    # (EUR 1,000 against a baseline of 920), free contracts and at least 5 children per
+    # contract. B kept open needs one of A's children: 1 moved; B closed moves its 4.
+    instance = load("tiny/min_disruption", budget_eur=1000.0, min_contract_children=5.0,
+                    contract_cost_eur=0.0)
+    ours = with_rows(instance)
+    assert "intake_moves" in ours.blocks
+    assert mip_value(ours, "min_disruption") == pytest.approx(1.0, abs=TOL)
+    assert mip_value(with_rows(instance, plain=True), "min_disruption") == pytest.approx(1.0, abs=TOL)
+    # Without the row: z_B = 0.8 keeps B's 4 (4 >= 5 z_B) and moved_link charges 4 (1 - z_B).
+    # With it: w_A + w_B >= 4 - (4 - 1) z_B >= 1.
+    assert relaxation_value(without(ours, "intake_moves"), "min_disruption") == pytest.approx(0.8, abs=TOL)
+    assert relaxation_value(with_rows(instance), "min_disruption") == pytest.approx(1.0, abs=TOL)
+
+
 def test_both_link_forms_give_the_same_optimum():
     instance = load("tiny/procurement", max_providers_per_need=2)
     values = [mip_value(with_rows(instance, link=link), "min_cost") for link in ("lot", "cell")]
@@ -357,6 +380,7 @@ tiny_levers = st.fixed_dictionaries({
     "budget_cut": st.one_of(st.none(), st.floats(0.0, 0.2)),
     "continuity_max_moved_share": st.one_of(st.none(), st.floats(0.0, 1.0)),
     "allow_waiting_list": st.booleans(),
+    "demand_growth": st.one_of(st.just(0.0), st.floats(0.0, 0.3)),
 })
 
 

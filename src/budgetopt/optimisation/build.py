@@ -558,7 +558,7 @@ def build_program(instance: Instance, *, budget_eur: float | None = None,
     )
     w = None
     if needs_w:
-        w = ColumnBlock("w", pairs[[M, N, "level", P, "children", "m", "n", "p"]],
+        w = ColumnBlock("w", pairs[[M, N, "level", P, "children", "m", "n", "p", "cell"]],
                         np.zeros(len(pairs)), np.full(len(pairs), INF))
         columns.append(w)
     t = None

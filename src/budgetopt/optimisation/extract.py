@@ -35,9 +35,11 @@ FAMILY_LABELS: dict[str, str] = {
     "cell_cover": "every demand cell keeps a contracted provider (implied)",
     "lot_capacity": "a contract within its provider's capacity (implied)",
     "moved_link": "a closed contract moves its children (implied)",
+    "intake_moves": "a small contract that stays open takes in moved children (implied)",
 }
 #: Families that are not policy rules: bookkeeping rows and the procurement MIP's implied rows.
-BOOKKEEPING = {"moved", "need_total", "contract_link", "cell_cover", "lot_capacity", "moved_link"}
+BOOKKEEPING = {"moved", "need_total", "contract_link", "cell_cover", "lot_capacity", "moved_link",
+               "intake_moves"}
 
 
 # --------------------------------------------------------------------------- objective in user units

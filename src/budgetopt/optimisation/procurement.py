@@ -23,12 +23,19 @@ leave them out:
 * ``lot_capacity`` (lot of a provider with a capacity): Σ_{arcs of the lot} x ≤ cap[p]·z[p,n].
 * ``moved_link`` (baseline pair with a ``w`` column): w[m,n,k,p] + x0[m,n,k,p]·z[p,n] ≥ x0, i.e.
   a closed lot moves all its baseline children. Derived from moved and contract_link.
+* ``intake_moves`` (lot whose baseline X0 plus its cells' demand beyond their baseline G is
+  below v_min): Σ w over the baseline pairs of the lot's cells + (X0 − a)·z[p,n] ≥ X0 with
+  a = v_min − X0 − G. Closed, the lot moves its X0 children; open, it holds v_min children,
+  so at least a of them were another provider's in the baseline and moved (coverage holds
+  every cell's children to D').
 
 Measured at medium scale (120 municipalities, 400 providers, 735 lots, seed 0), LP bound in k€
 for min_cost: per-arc big-M rows 1.4353e6; per lot 1.4257e6, + ``cell_cover`` 1.4339e6,
 + ``lot_capacity`` 1.4379e6, + ``moved_link`` 1.4413e6; the best plan known is 1.4439e6 and
 600 s of HiGHS prove 1.4429e6. For min_disruption ``moved_link`` lifts the bound from 4168 to
-5097 children (best plan found 5425).
+5097 children (best plan found 5425), and ``intake_moves`` to 5137 (240 rows). On the benchmark
+seed (20261127) ``intake_moves`` lifts it from 3962 to 3985 (158 rows), and the gap at 60 s
+from 1.21 % to 0.64 %.
 """
 
 from __future__ import annotations
@@ -59,6 +66,7 @@ VALID_INEQUALITIES: dict[str, tuple[str, ...]] = {
     "cell_cover": ("coverage", "step_down"),
     "lot_capacity": ("provider_capacity", "contract_link"),
     "moved_link": ("moved", "contract_link"),
+    "intake_moves": ("moved", "coverage", "contract_link", "min_contract_volume"),
 }
 #: Programs with at least this many columns solve the MIP's root LP with interior point.
 IPM_ROOT_COLUMNS = 20_000
@@ -94,6 +102,8 @@ def procurement_blocks(instance: Instance, arcs: pd.DataFrame, cells: pd.DataFra
     blocks = [_contract_link(arcs, cells, z, lot, link)]
     if moved and w is not None:
         blocks.append(_moved_link(z, w))
+        if scenario.min_contract_children:
+            blocks.append(_intake_moves(arcs, cells, z, w, lot, float(scenario.min_contract_children)))
     if capacity:
         blocks.append(_lot_capacity(instance, arcs, z, lot))
     if cover:
@@ -163,6 +173,50 @@ def _moved_link(z: ColumnBlock, w: ColumnBlock) -> RowBlock | None:
         np.concatenate([w.start + keep, z.start + lot[keep]]),
         np.concatenate([np.ones(n_rows), x0]),
         x0, np.full(n_rows, INF),
+    )
+
+
+def _intake_moves(arcs: pd.DataFrame, cells: pd.DataFrame, z: ColumnBlock, w: ColumnBlock,
+                  lot: np.ndarray, v_min: float) -> RowBlock | None:
+    """Σ w over the cells of a lot + (X0 − a)·z ≥ X0, for each lot with a > 0.
+
+    X0 [child-years] is the lot's baseline, G its cells' demand beyond their baseline and
+    a = v_min − X0 − G. Closed, the lot moves its X0 children; open, it holds v_min, so at least
+    a children arrive whom another provider of the same cell held in the baseline: moved.
+    """
+    if "cell" not in w.keys:
+        return None
+    n_cells = len(cells)
+    w_lot = lot_of_arcs(w.keys, z)
+    w_cell = w.keys["cell"].to_numpy(np.int64)
+    children = w.keys["children"].to_numpy(float)
+    own = w_lot >= 0
+    x0 = np.bincount(w_lot[own], weights=children[own], minlength=z.size)
+    beyond = np.maximum(cells["demand"].to_numpy(float)
+                        - np.bincount(w_cell, weights=children, minlength=n_cells), 0.0)
+    arc_cell = arcs["cell"].to_numpy(np.int64)
+    pairs = np.unique(np.concatenate([lot[lot >= 0] * n_cells + arc_cell[lot >= 0],
+                                      w_lot[own] * n_cells + w_cell[own]]))
+    pair_lot, pair_cell = np.divmod(pairs, n_cells)
+    arrive = v_min - x0 - np.bincount(pair_lot, weights=beyond[pair_cell], minlength=z.size)
+    use = np.flatnonzero(arrive > 1e-9)
+    if len(use) == 0:
+        return None
+    row_of = np.full(z.size, -1, dtype=np.int64)
+    row_of[use] = np.arange(len(use))
+    keep = row_of[pair_lot] >= 0
+    pair_row, pair_cell = row_of[pair_lot[keep]], pair_cell[keep]
+    order = np.argsort(w_cell, kind="stable")  # the w columns of each cell, cell by cell
+    first = np.searchsorted(w_cell[order], np.arange(n_cells))
+    count = np.bincount(w_cell, minlength=n_cells)[pair_cell]
+    offset = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+    cols = w.start + order[np.repeat(first[pair_cell], count) + offset]
+    return RowBlock(
+        "intake_moves", z.keys[[P, N]].iloc[use].reset_index(drop=True),
+        np.concatenate([np.repeat(pair_row, count), np.arange(len(use))]),
+        np.concatenate([cols, z.start + use]),
+        np.concatenate([np.ones(len(cols)), x0[use] - arrive[use]]),
+        x0[use], np.full(len(use), INF),
     )
 
 

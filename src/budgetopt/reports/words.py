@@ -32,6 +32,7 @@ FAMILIES: dict[str, str] = {
     "cell_cover": N_("every demand cell keeps a contracted provider (implied)"),
     "lot_capacity": N_("a contract within its provider's capacity (implied)"),
     "moved_link": N_("a closed contract moves its children (implied)"),
+    "intake_moves": N_("a small contract that stays open takes in moved children (implied)"),
 }
 
 #: The step a shadow price measures, per scenario parameter.

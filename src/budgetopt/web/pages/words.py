@@ -31,6 +31,7 @@ FAMILIES: dict[str, Any] = {
     "cell_cover": _l("every demand cell keeps a contracted provider (implied)"),
     "lot_capacity": _l("a contract within its provider's capacity (implied)"),
     "moved_link": _l("a closed contract moves its children (implied)"),
+    "intake_moves": _l("a small contract that stays open takes in moved children (implied)"),
 }
 STEPS: dict[str, Any] = {
     "demand_growth": _l("1 % more demand"),
