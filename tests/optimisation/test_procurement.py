@@ -25,6 +25,7 @@ from budgetopt.optimisation.highs import HighsSession, SolveOptions
 from budgetopt.optimisation.procurement import (
     IPM_ROOT_COLUMNS,
     VALID_INEQUALITIES,
+    drop_closed_lots,
     lot_of_arcs,
     lp_incumbent,
     lp_start,
@@ -413,3 +414,23 @@ def test_our_rows_never_cut_off_the_optimum_of_the_plain_formulation(instance, c
             assert start.objective >= best - 1e-6 * max(1.0, abs(best))
             assert check_plan(instance, extract.allocation_table(ours, start.values),
                               extract.unserved_table(ours, start.values)) == []
+
+
+def test_a_closed_lot_keeps_no_trace_of_solver_tolerance(small):
+    # A solve may leave a closed lot's arcs a feasibility tolerance (~1e-7) above zero; the
+    # checker counts a lot from 1e-9 children, so such a trace would contract and charge it.
+    instance = small.with_scenario(objective="min_cost", min_contract_children=5.0)
+    program = with_rows(instance)
+    raw = run_mip(HighsSession(program, "min_cost", SolveOptions()), program)
+    z, lot = program.columns["z"], lot_of_arcs(program.arcs, program.columns["z"])
+    closed = np.flatnonzero(raw.col_value[z.slice] < 0.5)
+    assert len(closed) > 0
+    traced = raw.col_value.copy()
+    traced[program.columns["x"].start + np.flatnonzero(lot == closed[0])] = 5e-8
+    families = {v.family for v in check_plan(instance, extract.allocation_table(program, traced),
+                                             extract.unserved_table(program, traced))}
+    assert "min_contract_volume" in families
+    cleaned = drop_closed_lots(program, traced)
+    assert np.all(cleaned[program.columns["x"].start + np.flatnonzero(lot == closed[0])] == 0.0)
+    assert check_plan(instance, extract.allocation_table(program, cleaned),
+                      extract.unserved_table(program, cleaned)) == []

@@ -58,6 +58,7 @@ from budgetopt.scenario.instance import Instance
 
 if TYPE_CHECKING:
     from budgetopt.optimisation.highs import HighsSession, RawSolve
+    from budgetopt.optimisation.lagrangian import LagrangianBound
 
 M, N, P = "municipality_id", "need_id", "provider_id"
 
@@ -74,6 +75,8 @@ IPM_ROOT_COLUMNS = 20_000
 IMPROVE_SHARE = 0.25
 #: HiGHS's MIP runs only with at least this many times the relaxation's time left (+ 2 s).
 MIP_ROOT_FACTOR = 1.5
+#: The per-need MIPs of the Lagrangian bound run only with at least this much time left [s].
+LAGRANGIAN_MIN_S = 5.0
 
 
 # --------------------------------------------------------------------------- rows
@@ -298,6 +301,9 @@ class LpStart:
     relaxation_s: float = 0.0
     fixing_s: float = 0.0
     lots: int = 0
+    #: The relaxation's plan and row duals (for :mod:`budgetopt.optimisation.lagrangian`).
+    relaxed: np.ndarray | None = None
+    duals: np.ndarray | None = None
     rounds: int = 0
     flips: int = 0
     trace: list[dict[str, object]] = field(default_factory=list)
@@ -369,6 +375,7 @@ def lp_start(session: HighsSession, program: Program, *, time_limit_s: float | N
             return out
         out.bound = float(h.getInfo().objective_function_value)
         values = np.asarray(h.getSolution().col_value).copy()
+        out.relaxed, out.duals = values.copy(), np.asarray(h.getSolution().row_dual).copy()
         h.setOptionValue("solver", "simplex")
         cover = _cover_members(program)
         fixed = np.full(z.size, -1, dtype=np.int64)
@@ -466,6 +473,23 @@ def _improve(out: LpStart, program: Program, objective: str, fixed: np.ndarray, 
                 fixed, best, improved = trial, value, True
                 out.values, out.objective = values, value
                 out.flips += 1
+
+
+def drop_closed_lots(program: Program, values: np.ndarray) -> np.ndarray:
+    """The plan with every arc of a closed lot (z < 0.5) at exactly zero children.
+
+    An LP or MIP solve leaves such arcs within its feasibility tolerance (~1e-7) of zero, and
+    a lot counts as contracted from 1e-9 children on (``budgetopt.check``): left in, a closed
+    lot would be counted, paid for and held to the minimum contract volume.
+    """
+    z = program.columns["z"]
+    lot = lot_of_arcs(program.arcs, z)
+    closed = (lot >= 0) & (values[z.slice][np.maximum(lot, 0)] < 0.5)
+    if not closed.any():
+        return values
+    values = values.copy()
+    values[program.columns["x"].start + np.flatnonzero(closed)] = 0.0
+    return values
 
 
 def _v_min(program: Program) -> float:
@@ -566,11 +590,19 @@ def _forced(program: Program, fixed: np.ndarray, volume: np.ndarray, v_min: floa
 
 
 def run_mip(session: HighsSession, program: Program, *, isolate: bool | None = None,
-            details: dict[str, object] | None = None) -> RawSolve:
-    """Start plan, options, then HiGHS's MIP for the time left; the bound is the best known.
+            lagrangian: bool | None = None, details: dict[str, object] | None = None) -> RawSolve:
+    """Start plan, a Lagrangian bound, then HiGHS's MIP for the time left; the bound is the best
+    known.
 
-    The reported bound is max(HiGHS's dual bound, the LP relaxation's optimum) and the gap is
-    recomputed from it, so a solve the time limit ends reports what is proven. HiGHS's MIP is
+    ``lagrangian`` (default: for programs of :data:`IPM_ROOT_COLUMNS` columns or more) lifts
+    the relaxation's bound by one MIP per need (:func:`lagrangian_bound`) once the start plan
+    is found, until the deadline or until every need's MIP is solved. At medium scale HiGHS's
+    MIP on the whole program does not finish a round of root cuts within a minute
+    (benchmarks/NOTES.md), while the per-need MIPs close in about half of it.
+
+    The reported bound is max(HiGHS's dual bound, the Lagrangian bound, the LP relaxation's
+    optimum) and the gap is recomputed from it, so a solve the time limit ends reports what is
+    proven. HiGHS's MIP is
     skipped when the start plan is already within the MIP gap, or when the time left is too
     short for its root LP (measured to take about as long as the relaxation, after presolve):
     it could then improve neither the plan nor the bound.
@@ -599,14 +631,28 @@ def run_mip(session: HighsSession, program: Program, *, isolate: bool | None = N
         session.monitor.solver(**mip_figures(session.objective, start.objective,
                                              -np.inf if start.bound is None else start.bound,
                                              np.nan if gap is None else gap))
+    lifted, relaxation = None, start.bound
+    if lagrangian is None:
+        lagrangian = program.num_cols >= IPM_ROOT_COLUMNS
+    if (lagrangian and start.values is not None and (start.gap or 0.0) > options.mip_gap
+            and deadline - time.perf_counter() >= LAGRANGIAN_MIN_S):
+        lifted = lagrangian_bound(session, program, start, deadline)
+        if lifted is not None and start.bound is not None and lifted.bound > start.bound:
+            start.bound = lifted.bound
+            if session.monitor is not None and start.objective is not None:
+                session.monitor.solver(**mip_figures(session.objective, start.objective, start.bound,
+                                                     start.gap or 0.0))
     left = deadline - time.perf_counter()
     run_highs = start.values is None or (
         (start.gap or 0.0) > options.mip_gap and left >= MIP_ROOT_FACTOR * start.relaxation_s + 2.0)
     isolate = program.num_cols >= IPM_ROOT_COLUMNS if isolate is None else isolate
     if details is not None:
-        details.update(start_bound=start.bound, start_objective=start.objective, start_gap=start.gap,
+        details.update(start_bound=relaxation, start_objective=start.objective, start_gap=start.gap,
                        start_lots=start.lots, start_rounds=start.rounds, start_flips=start.flips,
                        mip_run=run_highs,
+                       lagrangian_bound=None if lifted is None else lifted.bound,
+                       lagrangian_s=None if lifted is None else lifted.seconds,
+                       lagrangian_solved=None if lifted is None else lifted.solved,
                        isolated=run_highs and isolate, relaxation_s=start.relaxation_s,
                        fixing_s=start.fixing_s)
     if not run_highs:
@@ -626,6 +672,26 @@ def run_mip(session: HighsSession, program: Program, *, isolate: bool | None = N
         if raw.objective is not None and bounds:
             raw.gap = _gap(raw.objective, raw.bound)
     return raw
+
+
+def lagrangian_bound(session: HighsSession, program: Program, start: LpStart,
+                     deadline: float) -> LagrangianBound | None:
+    """The relaxation of ``start`` lifted by one MIP per need, run until ``deadline`` (a
+    ``perf_counter`` time); None when the program does not split by need
+    (:mod:`budgetopt.optimisation.lagrangian`)."""
+    import os
+
+    from budgetopt.optimisation import lagrangian
+
+    needs = lagrangian.column_needs(program)
+    if needs is None or start.relaxed is None or start.duals is None or start.bound is None:
+        return None
+    parts = lagrangian.split(_model_arrays(session.highs), needs, start.relaxed, start.duals,
+                             start.bound)
+    if parts is None:
+        return None
+    threads = int(session.options.threads or os.cpu_count() or 1)
+    return lagrangian.bound(parts, deadline, threads=threads, monitor=session.monitor)
 
 
 def _inline_mip(session: HighsSession, start: LpStart, highs_options: dict[str, object],

@@ -14,6 +14,7 @@ from budgetopt.optimisation import extract
 from budgetopt.optimisation.build import build_program
 from budgetopt.optimisation.highs import HighsSession, RawSolve, SolveOptions, highs_version
 from budgetopt.optimisation.monitor import Monitor
+from budgetopt.optimisation.procurement import drop_closed_lots
 from budgetopt.optimisation.program import Program, objective_in_user_units
 from budgetopt.optimisation.status import SolveStatus
 from budgetopt.results import ALLOCATION_COLUMNS, UNSERVED_COLUMNS, Result
@@ -68,7 +69,7 @@ def solve_program(program: Program, objective: str, options: SolveOptions,
         session.highs.setOptionValue("solver", "simplex")
         fixed = session.run()
         if not fixed.status.has_plan:
-            return raw, values, None, None
+            return raw, drop_closed_lots(program, values), None, None
         values = fixed.col_value
         raw.row_dual = fixed.row_dual
         lp = fixed
@@ -82,6 +83,8 @@ def solve_program(program: Program, objective: str, options: SolveOptions,
         second = session.run()
         if second.status == SolveStatus.OPTIMAL:
             values = second.col_value
+    if session.has_integers:
+        values = drop_closed_lots(program, values)
     return raw, values, duals, dual_values
 
 
