@@ -724,7 +724,8 @@ def _mip_table(med: dict) -> list[str]:
     if any(full.values()):
         lines += [
             "`solve_instance` (the production path: implied rows, start plan from the LP relaxation, "
-            "HiGHS in a child process stopped at the limit); gap = (plan − best proven bound) / plan:", "",
+            "Lagrangian bound by need, HiGHS in a child process stopped at the limit); "
+            "gap = (plan − best proven bound) / plan:", "",
             "| objective | status | wall s | plan | bound | gap | peak RSS MB |",
             "|---|---|---|---|---|---|---|"]
         for objective, row in full.items():
