@@ -126,7 +126,7 @@ tiny_levers = st.fixed_dictionaries({
 })
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(instance=tiny_instances, changes=tiny_levers)
 def test_the_bound_lies_between_the_relaxation_and_the_optimum(instance, changes):
     instance = instance.with_scenario(**changes)
