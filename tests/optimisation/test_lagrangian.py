@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 
 from budgetopt.check import check_plan
 from budgetopt.optimisation import extract, lagrangian
-from budgetopt.optimisation.highs import HighsSession, SolveOptions
-from budgetopt.optimisation.procurement import _model_arrays, lagrangian_bound, lp_start, run_mip
+from budgetopt.optimisation.highs import HighsSession, SolveOptions, model_arrays
+from budgetopt.optimisation.procurement import lagrangian_bound, lp_start, run_mip
 from budgetopt.optimisation.program import Program
 from budgetopt.scenario.generate import generate_instance
 from budgetopt.scenario.instance import Instance
@@ -89,7 +89,7 @@ def test_one_need_does_not_split():
     program = with_rows(instance)
     session = HighsSession(program, objective_of(instance), SolveOptions())
     start = lp_start(session, program)
-    assert lagrangian.split(_model_arrays(session.highs), lagrangian.column_needs(program),
+    assert lagrangian.split(model_arrays(session.highs), lagrangian.column_needs(program),
                             start.relaxed, start.duals, start.bound) is None
 
 

@@ -89,6 +89,42 @@ def new_highs() -> highspy.Highs:
     return highs
 
 
+def model_arrays(h: highspy.Highs) -> dict[str, np.ndarray]:
+    """A Highs object's current model (with any switched-off rows) as plain, picklable arrays."""
+    lp = h.getLp()
+    matrix = lp.a_matrix_
+    return {
+        "cost": np.asarray(lp.col_cost_), "col_lower": np.asarray(lp.col_lower_),
+        "col_upper": np.asarray(lp.col_upper_), "row_lower": np.asarray(lp.row_lower_),
+        "row_upper": np.asarray(lp.row_upper_), "start": np.asarray(matrix.start_),
+        "index": np.asarray(matrix.index_), "value": np.asarray(matrix.value_),
+        "colwise": np.array(matrix.format_ == highspy.MatrixFormat.kColwise),
+        "integer": np.array([t == highspy.HighsVarType.kInteger for t in lp.integrality_], dtype=bool),
+        "offset": np.array(lp.offset_), "sense": np.array(int(lp.sense_ == highspy.ObjSense.kMaximize)),
+    }
+
+
+def highs_from_arrays(model: dict[str, np.ndarray]) -> highspy.Highs:
+    """A silent Highs object holding the model of :func:`model_arrays`."""
+    h = highspy.Highs()
+    h.silent()
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = len(model["cost"]), len(model["row_lower"])
+    lp.col_cost_, lp.offset_ = model["cost"], float(model["offset"])
+    lp.col_lower_, lp.col_upper_ = model["col_lower"], model["col_upper"]
+    lp.row_lower_, lp.row_upper_ = model["row_lower"], model["row_upper"]
+    lp.a_matrix_.format_ = (highspy.MatrixFormat.kColwise if bool(model["colwise"])
+                            else highspy.MatrixFormat.kRowwise)
+    lp.a_matrix_.start_, lp.a_matrix_.index_ = model["start"], model["index"]
+    lp.a_matrix_.value_ = model["value"]
+    lp.integrality_ = [highspy.HighsVarType.kInteger if flag else highspy.HighsVarType.kContinuous
+                       for flag in model["integer"]]
+    if int(model["sense"]):
+        lp.sense_ = highspy.ObjSense.kMaximize
+    h.passModel(lp)
+    return h
+
+
 def mip_figures(objective: str, incumbent: float, bound: float, gap: float) -> dict[str, float | None]:
     """MIP progress in the user's units (incumbent, bound) and the relative gap; None where unknown."""
     def user(stored: float) -> float | None:

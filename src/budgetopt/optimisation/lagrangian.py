@@ -40,6 +40,7 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
+from budgetopt.optimisation.highs import highs_from_arrays
 from budgetopt.optimisation.program import INF, Program
 
 if TYPE_CHECKING:
@@ -208,7 +209,7 @@ def _child() -> None:
         left = deadline - time.perf_counter()
         if left <= 0:
             return
-        h = _highs(models[position])
+        h = highs_from_arrays(models[position])
         h.setOptionValue("time_limit", left)
         h.setOptionValue("threads", 1)
         h.setOptionValue("mip_rel_gap", 1e-6)
@@ -229,21 +230,3 @@ def _child() -> None:
     with ThreadPoolExecutor(threads) as pool:
         list(pool.map(solve, range(len(models))))
     out.close()
-
-
-def _highs(model: dict[str, np.ndarray]) -> highspy.Highs:
-    """A silent Highs object holding ``model`` (the arrays of :func:`split`)."""
-    h = highspy.Highs()
-    h.silent()
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = len(model["cost"]), len(model["row_lower"])
-    lp.col_cost_, lp.offset_ = model["cost"], float(model["offset"])
-    lp.col_lower_, lp.col_upper_ = model["col_lower"], model["col_upper"]
-    lp.row_lower_, lp.row_upper_ = model["row_lower"], model["row_upper"]
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_, lp.a_matrix_.index_ = model["start"], model["index"]
-    lp.a_matrix_.value_ = model["value"]
-    lp.integrality_ = [highspy.HighsVarType.kInteger if flag else highspy.HighsVarType.kContinuous
-                       for flag in model["integer"]]
-    h.passModel(lp)
-    return h

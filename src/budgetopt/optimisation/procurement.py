@@ -51,7 +51,7 @@ import highspy
 import numpy as np
 import pandas as pd
 
-from budgetopt.optimisation.highs import mip_figures
+from budgetopt.optimisation.highs import highs_from_arrays, mip_figures, model_arrays
 from budgetopt.optimisation.index import lookup
 from budgetopt.optimisation.program import INF, ColumnBlock, Program, RowBlock
 from budgetopt.optimisation.status import SolveStatus
@@ -689,7 +689,7 @@ def lagrangian_bound(session: HighsSession, program: Program, start: LpStart,
     needs = lagrangian.column_needs(program)
     if needs is None or start.relaxed is None or start.duals is None or start.bound is None:
         return None
-    parts = lagrangian.split(_model_arrays(session.highs), needs, start.relaxed, start.duals,
+    parts = lagrangian.split(model_arrays(session.highs), needs, start.relaxed, start.duals,
                              start.bound)
     if parts is None:
         return None
@@ -716,21 +716,6 @@ def _inline_mip(session: HighsSession, start: LpStart, highs_options: dict[str, 
         h.setOptionValue("time_limit", saved_limit)
 
 
-def _model_arrays(h: highspy.Highs) -> dict[str, np.ndarray]:
-    """The Highs object's current model (with any switched-off rows) as plain arrays."""
-    lp = h.getLp()
-    matrix = lp.a_matrix_
-    return {
-        "cost": np.asarray(lp.col_cost_), "col_lower": np.asarray(lp.col_lower_),
-        "col_upper": np.asarray(lp.col_upper_), "row_lower": np.asarray(lp.row_lower_),
-        "row_upper": np.asarray(lp.row_upper_), "start": np.asarray(matrix.start_),
-        "index": np.asarray(matrix.index_), "value": np.asarray(matrix.value_),
-        "colwise": np.array(matrix.format_ == highspy.MatrixFormat.kColwise),
-        "integer": np.array([t == highspy.HighsVarType.kInteger for t in lp.integrality_], dtype=bool),
-        "offset": np.array(lp.offset_), "sense": np.array(int(lp.sense_ == highspy.ObjSense.kMaximize)),
-    }
-
-
 def _isolated_mip(session: HighsSession, program: Program, start: LpStart,
                   highs_options: dict[str, object], deadline: float,
                   timeline: list[tuple[float, float | None, float | None]] | None = None) -> RawSolve:
@@ -750,7 +735,7 @@ def _isolated_mip(session: HighsSession, program: Program, start: LpStart,
 
     from budgetopt.optimisation.highs import RawSolve
 
-    model = _model_arrays(session.highs)
+    model = model_arrays(session.highs)
     limit = max(deadline - time.perf_counter() - 1.5, 0.1)  # the child needs ~1 s to start
     child = subprocess.Popen(
         [sys.executable, "-c", "from budgetopt.optimisation.procurement import _mip_child; _mip_child()"],
@@ -840,22 +825,7 @@ def _mip_child() -> None:
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(os.open(os.devnull, os.O_WRONLY), 1)  # HiGHS's banner must not reach the pipe
     model, highs_options, start = pickle.load(sys.stdin.buffer)
-    h = highspy.Highs()
-    h.silent()
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = len(model["cost"]), len(model["row_lower"])
-    lp.col_cost_, lp.offset_ = model["cost"], float(model["offset"])
-    lp.col_lower_, lp.col_upper_ = model["col_lower"], model["col_upper"]
-    lp.row_lower_, lp.row_upper_ = model["row_lower"], model["row_upper"]
-    lp.a_matrix_.format_ = (highspy.MatrixFormat.kColwise if bool(model["colwise"])
-                            else highspy.MatrixFormat.kRowwise)
-    lp.a_matrix_.start_, lp.a_matrix_.index_ = model["start"], model["index"]
-    lp.a_matrix_.value_ = model["value"]
-    lp.integrality_ = [highspy.HighsVarType.kInteger if flag else highspy.HighsVarType.kContinuous
-                       for flag in model["integer"]]
-    if int(model["sense"]):
-        lp.sense_ = highspy.ObjSense.kMaximize
-    h.passModel(lp)
+    h = highs_from_arrays(model)
     for name, value in highs_options.items():
         h.setOptionValue(name, value)
     if start is not None:
