@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from budgetopt.check import check_plan
 from budgetopt.optimisation import extract, lagrangian
 from budgetopt.optimisation.highs import HighsSession, SolveOptions, model_arrays
+from budgetopt.optimisation.monitor import Monitor
 from budgetopt.optimisation.procurement import lagrangian_bound, lp_start, run_mip
 from budgetopt.optimisation.program import Program
 from budgetopt.scenario.generate import generate_instance
@@ -96,11 +97,13 @@ def test_one_need_does_not_split():
 def test_run_mip_reports_the_lifted_bound_with_a_checked_plan(two_needs):
     program = without(with_rows(two_needs), "intake_moves")
     details: dict[str, object] = {}
-    raw = run_mip(HighsSession(program, "min_disruption", SolveOptions(time_limit_s=60.0)), program,
-                  lagrangian=True, isolate=False, details=details)
+    monitor = Monitor()
+    session = HighsSession(program, "min_disruption", SolveOptions(time_limit_s=60.0), monitor=monitor)
+    raw = run_mip(session, program, lagrangian=True, isolate=False, details=details)
     assert details["start_bound"] == pytest.approx(1.6, abs=TOL)
     assert details["lagrangian_bound"] == pytest.approx(2.0, abs=1e-5)
     assert raw.objective == pytest.approx(2.0, abs=TOL)
+    assert monitor.state["bound"] == pytest.approx(details["lagrangian_bound"])  # heard as it rose
     assert details["lagrangian_bound"] <= raw.bound + TOL <= raw.objective + 2 * TOL
     assert check_plan(two_needs, extract.allocation_table(program, raw.col_value),
                       extract.unserved_table(program, raw.col_value)) == []

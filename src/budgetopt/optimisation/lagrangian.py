@@ -33,6 +33,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -129,9 +130,13 @@ def split(model: dict[str, np.ndarray], needs: np.ndarray, values: np.ndarray, d
     return Split(relaxation=relaxation, models=models, lp_values=np.asarray(lp_values), needs=codes)
 
 
-def bound(parts: Split, deadline: float, *, threads: int = 2, monitor: Monitor | None = None
-          ) -> LagrangianBound:
-    """Run the per-need MIPs in a child process until ``deadline`` (a ``perf_counter`` time)."""
+def bound(parts: Split, deadline: float, *, threads: int = 2, monitor: Monitor | None = None,
+          on_bound: Callable[[float], None] | None = None) -> LagrangianBound:
+    """Run the per-need MIPs in a child process until ``deadline`` (a ``perf_counter`` time).
+
+    ``on_bound`` (if given) hears the whole bound whenever a need's MIP lifts it; a stop
+    request of ``monitor`` ends the run at once.
+    """
     started = time.perf_counter()
     best = parts.lp_values.copy()
     done: set[int] = set()
@@ -165,8 +170,10 @@ def bound(parts: Split, deadline: float, *, threads: int = 2, monitor: Monitor |
                 break
             kind, position, value = message
             need = int(order[position])
-            if np.isfinite(value):
-                best[need] = max(best[need], value)
+            if np.isfinite(value) and value > best[need]:
+                best[need] = value
+                if on_bound is not None:
+                    on_bound(_lifted(parts, best))
             if kind == "done":
                 done.add(need)
     except (BrokenPipeError, OSError):
@@ -179,13 +186,23 @@ def bound(parts: Split, deadline: float, *, threads: int = 2, monitor: Monitor |
         for stream in (child.stdin, child.stdout):
             if stream is not None and not stream.closed:
                 stream.close()
-    margin = LIFT_TOLERANCE * np.maximum(1.0, np.abs(parts.lp_values))
-    lifts = np.maximum(best - parts.lp_values - margin, 0.0)
+    lifts = _lifts(parts, best)
     return LagrangianBound(
-        bound=parts.relaxation + float(lifts.sum()), relaxation=parts.relaxation, solved=len(done),
+        bound=_lifted(parts, best), relaxation=parts.relaxation, solved=len(done),
         needs=len(parts.models), seconds=time.perf_counter() - started,
         lifts={int(parts.needs[i]): float(lifts[i]) for i in range(len(lifts))},
     )
+
+
+def _lifts(parts: Split, best: np.ndarray) -> np.ndarray:
+    """What each need's MIP bound adds to its LP value, less the tolerance margin."""
+    margin = LIFT_TOLERANCE * np.maximum(1.0, np.abs(parts.lp_values))
+    return np.maximum(best - parts.lp_values - margin, 0.0)
+
+
+def _lifted(parts: Split, best: np.ndarray) -> float:
+    """The relaxation's bound lifted by every need's MIP bound so far."""
+    return parts.relaxation + float(_lifts(parts, best).sum())
 
 
 def _child() -> None:

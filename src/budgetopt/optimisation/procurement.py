@@ -694,7 +694,13 @@ def lagrangian_bound(session: HighsSession, program: Program, start: LpStart,
     if parts is None:
         return None
     threads = int(session.options.threads or os.cpu_count() or 1)
-    return lagrangian.bound(parts, deadline, threads=threads, monitor=session.monitor)
+    monitor, objective = session.monitor, start.objective
+
+    def report(bound: float) -> None:
+        if monitor is not None and objective is not None:
+            monitor.solver(**mip_figures(session.objective, objective, bound, _gap(objective, bound) or 0.0))
+
+    return lagrangian.bound(parts, deadline, threads=threads, monitor=monitor, on_bound=report)
 
 
 def _inline_mip(session: HighsSession, start: LpStart, highs_options: dict[str, object],
