@@ -31,12 +31,19 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run_scales.py --render
 
 # After changing a page or report text: extract, update the Dutch catalogs, compile them.
+# Both catalogs are kept sorted by msgid: the pages' without source locations (110 columns),
+# the reports' with their source files (100 columns).
+MESSAGES_STYLE := --no-location --sort-output -w 110
+REPORTS_STYLE := --add-location=file --sort-output -w 100
 translations: $(STAMP)
 	mkdir -p build
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o build/messages.pot .
-	$(BIN)/pybabel update -i build/messages.pot -d src/budgetopt/translations -D messages -l nl
-	$(BIN)/pybabel extract -F src/budgetopt/reports/babel.cfg -o build/reports.pot src/budgetopt/reports
-	$(BIN)/pybabel update -i build/reports.pot -d src/budgetopt/translations -D reports -l nl
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext $(MESSAGES_STYLE) -o build/messages.pot .
+	$(BIN)/pybabel update -i build/messages.pot -d src/budgetopt/translations -D messages -l nl \
+		-w 110 --ignore-pot-creation-date
+	$(BIN)/pybabel extract -F src/budgetopt/reports/babel.cfg $(REPORTS_STYLE) -o build/reports.pot \
+		src/budgetopt/reports
+	$(BIN)/pybabel update -i build/reports.pot -d src/budgetopt/translations -D reports -l nl \
+		-w 100 --ignore-pot-creation-date
 	$(BIN)/pybabel compile -d src/budgetopt/translations -D messages
 	$(BIN)/pybabel compile -d src/budgetopt/translations -D reports
 
