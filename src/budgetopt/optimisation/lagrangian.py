@@ -9,11 +9,11 @@ signs
 
     L(y) = Σ_n min { (c − yᵀA_c)·x_n : x_n meets need n's rows, z binary } + y·b_c ≤ MIP optimum.
 
-With y = the LP relaxation's duals of those rows, L(y) with each need's MIP relaxed to its LP
-is exactly the relaxation's optimum, and the LP relaxation's plan restricted to need n solves
-need n's LP (complementary slackness). So every need's MIP bound b_n lifts the relaxation by
-b_n − LP_n ≥ 0, and the bound reported is relaxation + Σ_n (b_n − LP_n): valid whatever each
-MIP had reached when time ran out.
+With y = the LP relaxation's duals and each need's MIP relaxed to its LP, L(y) is the
+relaxation's optimum (up to HiGHS's tolerances). The bound starts there: y·b over the rows
+across needs, plus each need's LP dual bound at the same duals (weak duality: valid for any y,
+so nothing rests on the relaxation's plan). Each need's MIP bound b_n then replaces its LP
+bound when higher, whatever the MIP had reached when time ran out.
 
 The per-need MIPs are a sixth to an eighth of the whole at medium scale, small enough for
 HiGHS's root cuts, which on the whole model do not finish one round within a minute. Measured
@@ -49,13 +49,17 @@ if TYPE_CHECKING:
 
 #: A need's MIP lifts the bound only by what exceeds its LP by this relative margin.
 LIFT_TOLERANCE = 1e-7
+#: Reduced costs this close to zero count as zero (HiGHS's default dual feasibility tolerance).
+DUAL_TOLERANCE = 1e-7
 
 
 @dataclass
 class Split:
-    """The MIP split by need: the relaxation's bound and, per need, its MIP and LP value."""
+    """The MIP split by need: y·b over the rows across needs (``base``), and per need its MIP
+    and the LP dual bound it starts from; ``relaxation`` = base + Σ those LP bounds."""
 
     relaxation: float
+    base: float
     models: list[dict[str, np.ndarray]]
     lp_values: np.ndarray
     needs: np.ndarray
@@ -89,11 +93,15 @@ def column_needs(program: Program) -> np.ndarray | None:
     return needs
 
 
-def split(model: dict[str, np.ndarray], needs: np.ndarray, values: np.ndarray, duals: np.ndarray,
-          relaxation: float) -> Split | None:
-    """The per-need MIPs of ``model`` (arrays as the MIP child gets them, minimisation) with the
-    relaxation's plan ``values`` and row ``duals`` (HiGHS's signs: ≥ 0 on a lower bound, ≤ 0
-    on an upper one). None when the rows do not split (one need, or nothing to relax)."""
+def split(model: dict[str, np.ndarray], needs: np.ndarray, duals: np.ndarray) -> Split | None:
+    """The per-need MIPs of ``model`` (arrays as the MIP child gets them, minimisation) priced
+    with the relaxation's row ``duals`` (HiGHS's signs: ≥ 0 on a lower bound, ≤ 0 on an upper
+    one). None when the rows do not split (one need) or the duals prove no finite bound.
+
+    Each need's starting value is the LP dual bound of its own MIP at these duals:
+    y_n·b_n + Σ_j d_j·(l_j or u_j), d the reduced costs, a valid bound for any multipliers
+    (weak duality), so the whole bound never rests on the relaxation's plan.
+    """
     if int(model["sense"]):
         return None  # programs store every objective as a minimisation
     shape = (len(model["row_lower"]), len(model["cost"]))
@@ -109,25 +117,37 @@ def split(model: dict[str, np.ndarray], needs: np.ndarray, values: np.ndarray, d
     codes = np.unique(needs)
     if len(codes) < 2:
         return None
-    y = np.where(coupling, duals, 0.0)
     row_lower, row_upper = model["row_lower"], model["row_upper"]
+    col_lower, col_upper = model["col_lower"], model["col_upper"]
+    y = np.asarray(duals, dtype=float)
     y = np.where((y > 0) & (row_lower <= -INF), 0.0, y)  # a free side carries no multiplier
     y = np.where((y < 0) & (row_upper >= INF), 0.0, y)
+    side = np.where(y > 0, row_lower, np.where(y < 0, row_upper, 0.0))
+    y_coupling = np.where(coupling, y, 0.0)
+    priced = cost - matrix.T @ y_coupling
     reduced = cost - matrix.T @ y
-    models, lp_values = [], []
+    # A reduced cost within HiGHS's dual tolerance of the wrong sign is taken as zero.
+    reduced = np.where(np.abs(reduced) <= DUAL_TOLERANCE, 0.0, reduced)
+    at_bound = np.where(reduced > 0, col_lower, np.where(reduced < 0, col_upper, 0.0))
+    if not np.isfinite(at_bound[reduced != 0]).all():
+        return None
+    column_part = reduced * at_bound
+    row_part = y * side
+    models, dual_bounds = [], []
     for code in codes:
         cols = np.flatnonzero(needs == code)
         rows = np.flatnonzero(~coupling & (low == code))
         sub = matrix[rows][:, cols].tocsc()
         models.append({
-            "cost": reduced[cols], "col_lower": model["col_lower"][cols],
-            "col_upper": model["col_upper"][cols], "row_lower": row_lower[rows],
-            "row_upper": row_upper[rows], "start": sub.indptr, "index": sub.indices,
-            "value": sub.data, "colwise": np.array(True), "integer": model["integer"][cols],
-            "offset": np.array(0.0), "sense": np.array(0),
+            "cost": priced[cols], "col_lower": col_lower[cols], "col_upper": col_upper[cols],
+            "row_lower": row_lower[rows], "row_upper": row_upper[rows], "start": sub.indptr,
+            "index": sub.indices, "value": sub.data, "colwise": np.array(True),
+            "integer": model["integer"][cols], "offset": np.array(0.0), "sense": np.array(0),
         })
-        lp_values.append(float(reduced[cols] @ values[cols]))
-    return Split(relaxation=relaxation, models=models, lp_values=np.asarray(lp_values), needs=codes)
+        dual_bounds.append(float(row_part[rows].sum() + column_part[cols].sum()))
+    base = float(row_part[coupling].sum()) + float(model["offset"])
+    return Split(relaxation=base + sum(dual_bounds), base=base, models=models,
+                 lp_values=np.asarray(dual_bounds), needs=codes)
 
 
 def bound(parts: Split, deadline: float, *, threads: int = 2, monitor: Monitor | None = None,
@@ -201,7 +221,7 @@ def _lifts(parts: Split, best: np.ndarray) -> np.ndarray:
 
 
 def _lifted(parts: Split, best: np.ndarray) -> float:
-    """The relaxation's bound lifted by every need's MIP bound so far."""
+    """base + Σ_n max(LP bound, MIP bound so far): the Lagrangian bound reached."""
     return parts.relaxation + float(_lifts(parts, best).sum())
 
 

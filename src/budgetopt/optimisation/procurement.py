@@ -302,8 +302,7 @@ class LpStart:
     relaxation_s: float = 0.0
     fixing_s: float = 0.0
     lots: int = 0
-    #: The relaxation's plan and row duals (for :mod:`budgetopt.optimisation.lagrangian`).
-    relaxed: np.ndarray | None = None
+    #: The relaxation's row duals (for :mod:`budgetopt.optimisation.lagrangian`).
     duals: np.ndarray | None = None
     rounds: int = 0
     flips: int = 0
@@ -376,7 +375,7 @@ def lp_start(session: HighsSession, program: Program, *, time_limit_s: float | N
             return out
         out.bound = float(h.getInfo().objective_function_value)
         values = np.asarray(h.getSolution().col_value).copy()
-        out.relaxed, out.duals = values.copy(), np.asarray(h.getSolution().row_dual).copy()
+        out.duals = np.asarray(h.getSolution().row_dual).copy()
         h.setOptionValue("solver", "simplex")
         cover = _cover_members(program)
         fixed = np.full(z.size, -1, dtype=np.int64)
@@ -687,10 +686,9 @@ def lagrangian_bound(session: HighsSession, program: Program, start: LpStart,
     from budgetopt.optimisation import lagrangian
 
     needs = lagrangian.column_needs(program)
-    if needs is None or start.relaxed is None or start.duals is None or start.bound is None:
+    if needs is None or start.duals is None:
         return None
-    parts = lagrangian.split(model_arrays(session.highs), needs, start.relaxed, start.duals,
-                             start.bound)
+    parts = lagrangian.split(model_arrays(session.highs), needs, start.duals)
     if parts is None:
         return None
     threads = int(session.options.threads or os.cpu_count() or 1)
