@@ -21,19 +21,15 @@ at medium scale (120 municipalities, 400 providers, 8 needs, min_disruption, see
 relaxation's bound 5,137 children; the eight MIPs solve to optimality in 29 s on 2 cores and
 lift it to 5,220 (the best plan known: 5,259).
 
-The MIPs run in a child process (a fresh interpreter, like the whole MIP's) that is killed at
-the deadline; it sends each need's bound as it improves.
+The MIPs run in a child process (:mod:`budgetopt.optimisation.child`, like the whole MIP's)
+that is killed at the deadline; it sends each need's bound as it improves.
 """
 
 from __future__ import annotations
 
-import pickle
-import queue
-import subprocess
-import sys
-import threading
 import time
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -41,6 +37,7 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
+from budgetopt.optimisation.child import run_child, serve
 from budgetopt.optimisation.highs import highs_from_arrays
 from budgetopt.optimisation.program import INF, Program
 
@@ -162,33 +159,10 @@ def bound(parts: Split, deadline: float, *, threads: int = 2, monitor: Monitor |
     done: set[int] = set()
     order = np.argsort([-len(m["cost"]) for m in parts.models], kind="stable")
     limit = max(deadline - time.perf_counter() - 1.0, 0.1)
-    child = subprocess.Popen(
-        [sys.executable, "-c", "from budgetopt.optimisation.lagrangian import _child; _child()"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    messages: queue.Queue = queue.Queue()
-
-    def read() -> None:
-        try:
-            while True:
-                messages.put(pickle.load(child.stdout))
-        except (EOFError, OSError, pickle.UnpicklingError):
-            messages.put(None)
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    try:
-        pickle.dump(([parts.models[i] for i in order], limit, max(1, threads)), child.stdin)
-        child.stdin.close()
-        while len(done) < len(parts.models) and (wait := deadline - time.perf_counter()) > 0:
-            if monitor is not None and monitor.stop_requested():
-                break
-            try:
-                message = messages.get(timeout=min(wait, 0.25))
-            except queue.Empty:
-                continue
-            if message is None:
-                break
-            kind, position, value = message
+    payload = ([parts.models[i] for i in order], limit, max(1, threads))
+    entry = "from budgetopt.optimisation.lagrangian import _child; _child()"
+    with closing(run_child(entry, payload, deadline, monitor)) as messages:
+        for kind, position, value in messages:
             need = int(order[position])
             if np.isfinite(value) and value > best[need]:
                 best[need] = value
@@ -196,16 +170,8 @@ def bound(parts: Split, deadline: float, *, threads: int = 2, monitor: Monitor |
                     on_bound(_lifted(parts, best))
             if kind == "done":
                 done.add(need)
-    except (BrokenPipeError, OSError):
-        pass
-    finally:
-        if child.poll() is None:
-            child.kill()
-        child.wait(5.0)
-        reader.join(5.0)
-        for stream in (child.stdin, child.stdout):
-            if stream is not None and not stream.closed:
-                stream.close()
+                if len(done) == len(parts.models):
+                    break
     lifts = _lifts(parts, best)
     return LagrangianBound(
         bound=_lifted(parts, best), relaxation=parts.relaxation, solved=len(done),
@@ -228,19 +194,10 @@ def _lifted(parts: Split, best: np.ndarray) -> float:
 def _child() -> None:
     """Child process: read (models, time limit, threads); solve the MIPs, `threads` at a time,
     and write ("bound", i, b) while each runs and ("done", i, b) when it ends, pickled."""
-    import os
     from concurrent.futures import ThreadPoolExecutor
 
-    out = os.fdopen(os.dup(1), "wb")
-    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)  # HiGHS's banner must not reach the pipe
-    models, limit, threads = pickle.load(sys.stdin.buffer)
+    (models, limit, threads), send = serve()
     deadline = time.perf_counter() + limit
-    lock = threading.Lock()
-
-    def send(message: tuple) -> None:
-        with lock:
-            pickle.dump(message, out)
-            out.flush()
 
     def solve(position: int) -> None:
         left = deadline - time.perf_counter()
@@ -266,4 +223,3 @@ def _child() -> None:
 
     with ThreadPoolExecutor(threads) as pool:
         list(pool.map(solve, range(len(models))))
-    out.close()

@@ -41,7 +41,6 @@ further, by one MIP per need: seed 0, 5137 → 5220 children.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -723,53 +722,24 @@ def _inline_mip(session: HighsSession, start: LpStart, highs_options: dict[str, 
 def _isolated_mip(session: HighsSession, program: Program, start: LpStart,
                   highs_options: dict[str, object], deadline: float,
                   timeline: list[tuple[float, float | None, float | None]] | None = None) -> RawSolve:
-    """HiGHS's MIP in a child process, killed at ``deadline``; the best plan and bound it sent.
+    """HiGHS's MIP in a child process (:mod:`budgetopt.optimisation.child`), killed at
+    ``deadline``; the best plan and bound it sent.
 
     ``timeline`` (if given) receives (seconds before the deadline, bound, objective) whenever
     either improves.
-
-    The child is a fresh interpreter (``python -c``), so no ``__main__`` guard is needed in
-    the caller's script; the model goes in on its stdin and pickled messages come back on its
-    stdout.
     """
-    import pickle
-    import queue
-    import subprocess
-    import sys
+    from contextlib import closing
 
+    from budgetopt.optimisation.child import run_child
     from budgetopt.optimisation.highs import RawSolve
 
-    model = model_arrays(session.highs)
     limit = max(deadline - time.perf_counter() - 1.5, 0.1)  # the child needs ~1 s to start
-    child = subprocess.Popen(
-        [sys.executable, "-c", "from budgetopt.optimisation.procurement import _mip_child; _mip_child()"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    messages: queue.Queue = queue.Queue()
-
-    def read() -> None:
-        try:
-            while True:
-                messages.put(pickle.load(child.stdout))
-        except (EOFError, OSError, pickle.UnpicklingError):
-            messages.put(None)
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
+    payload = (model_arrays(session.highs), {**highs_options, "time_limit": limit}, start.values)
     best_x, best_obj, bound, final = start.values, start.objective, None, None
-    monitor, stopped = session.monitor, False
-    try:
-        pickle.dump((model, {**highs_options, "time_limit": limit}, start.values), child.stdin)
-        child.stdin.close()
-        while (wait := deadline - time.perf_counter()) > 0:
-            if monitor is not None and monitor.stop_requested():
-                stopped = True
-                break
-            try:
-                message = messages.get(timeout=min(wait, 0.25))
-            except queue.Empty:
-                continue
-            if message is None:
-                break
+    monitor = session.monitor
+    entry = "from budgetopt.optimisation.procurement import _mip_child; _mip_child()"
+    with closing(run_child(entry, payload, deadline, monitor)) as messages:
+        for message in messages:
             if message[0] == "bound" and np.isfinite(message[1]) and (bound is None or message[1] > bound):
                 bound = message[1]
                 if timeline is not None:
@@ -785,16 +755,7 @@ def _isolated_mip(session: HighsSession, program: Program, start: LpStart,
                 gap = _gap(best_obj, bound)
                 monitor.solver(**mip_figures(session.objective, best_obj, -np.inf if bound is None else bound,
                                              np.nan if gap is None else gap))
-    except (BrokenPipeError, OSError):
-        pass
-    finally:
-        if child.poll() is None:
-            child.kill()
-        child.wait(5.0)
-        reader.join(5.0)
-        for stream in (child.stdin, child.stdout):
-            if stream is not None and not stream.closed:
-                stream.close()
+    stopped = monitor is not None and monitor.stopped
     status = SolveStatus.TIME_LIMIT_FEASIBLE if best_x is not None else SolveStatus.TIME_LIMIT_NO_PLAN
     highs_status, nodes, iterations = "Time limit reached (MIP stopped at the deadline)", 0, 0
     if stopped:
@@ -822,13 +783,9 @@ def _isolated_mip(session: HighsSession, program: Program, start: LpStart,
 def _mip_child() -> None:
     """Child process: read (model, options, start) from stdin, solve the MIP, and write
     ("bound", b), ("plan", objective, x) and finally ("done", ...) to stdout, pickled."""
-    import os
-    import pickle
-    import sys
+    from budgetopt.optimisation.child import serve
 
-    out = os.fdopen(os.dup(1), "wb")
-    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)  # HiGHS's banner must not reach the pipe
-    model, highs_options, start = pickle.load(sys.stdin.buffer)
+    (model, highs_options, start), send = serve()
     h = highs_from_arrays(model)
     for name, value in highs_options.items():
         h.setOptionValue(name, value)
@@ -838,12 +795,6 @@ def _mip_child() -> None:
         solution.value_valid = True
         h.setSolution(solution)
     last = [0.0]
-    lock = threading.Lock()  # HiGHS may call back from several threads
-
-    def send(message: tuple) -> None:
-        with lock:
-            pickle.dump(message, out)
-            out.flush()
 
     def progress(event: object) -> None:
         now = time.perf_counter()
@@ -865,7 +816,6 @@ def _mip_child() -> None:
     send(("done", h.modelStatusToString(status), int(status), float(info.objective_function_value),
           float(info.mip_dual_bound), values, int(info.mip_node_count),
           int(info.simplex_iteration_count)))
-    out.close()
 
 
 def _gap(objective: float, bound: float | None) -> float | None:
